@@ -1,0 +1,36 @@
+package org.vlm4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** IEEE half-precision weights. */
+final class F16Kernels extends TypeKernels {
+    static final F16Kernels INSTANCE = new F16Kernels();
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        return dotReference(w, offset, x, xOff, n);
+    }
+
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        dequantizeReference(w, offset, dst, dstOff, n);
+    }
+
+    @Override
+    public float dotReference(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += Float.float16ToFloat(w.get(S, offset + 2L * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(w.get(S, offset + 2L * i));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.vlm4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_0: blocks of 32 values = f16 scale d + 16 bytes; byte j holds element j in its low nibble and
+ * element j + 16 in its high nibble; value = (nibble - 8) * d.
+ */
+final class Q4_0Kernels extends TypeKernels {
+    static final Q4_0Kernels INSTANCE = new Q4_0Kernels();
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 18;
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        return dotReference(w, offset, x, xOff, n);
+    }
+
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        dequantizeReference(w, offset, dst, dstOff, n);
+    }
+
+    @Override
+    public float dotReference(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float s = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long bo = offset + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(w.get(S, bo));
+            int xb = xOff + b * BLOCK;
+            float bs = 0f;
+            for (int j = 0; j < 16; j++) {
+                int q = w.get(ValueLayout.JAVA_BYTE, bo + 2 + j) & 0xFF;
+                bs += ((q & 0x0F) - 8) * x[xb + j] + ((q >>> 4) - 8) * x[xb + j + 16];
+            }
+            s += bs * d;
+        }
+        return s;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long bo = offset + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(w.get(S, bo));
+            int o = dstOff + b * BLOCK;
+            for (int j = 0; j < 16; j++) {
+                int q = w.get(ValueLayout.JAVA_BYTE, bo + 2 + j) & 0xFF;
+                dst[o + j] = ((q & 0x0F) - 8) * d;
+                dst[o + j + 16] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.vlm4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+import org.vlm4j.gguf.GgmlType;
+import org.vlm4j.gguf.GgufFile;
+import org.vlm4j.gguf.GgufTensorInfo;
+
+/**
+ * A read-only matrix of {@code rows x cols} weights of one GGML type, stored row-major (each row is
+ * {@code cols} contiguous elements, i.e. GGML {@code ne[0] = cols}). Usually a zero-copy view of a
+ * mapped GGUF tensor. A 1-D tensor is a single row; dimensions above the second fold into rows.
+ */
+public final class WeightMatrix {
+    private final String name;
+    private final GgmlType type;
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+    private final TypeKernels kernels;
+
+    private WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        if (!type.isComputable()) {
+            throw new UnsupportedOperationException("tensor '" + name + "' has type " + type
+                    + ", which vlm4j cannot compute with (supported: F32, F16, BF16, Q8_0, Q4_0)");
+        }
+        if (cols % type.blockSize() != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': row length " + cols + " is not a multiple of " + type.blockSize());
+        }
+        this.name = name;
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = type.byteSize(cols);
+        if (data.byteSize() < rowBytes * rows) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes for " + rows + "x" + cols + " " + type);
+        }
+        this.data = data;
+        this.kernels = TypeKernels.of(type);
+    }
+
+    /** Wraps raw data. */
+    public static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        return new WeightMatrix(name, type, data, rows, cols);
+    }
+
+    /** A view of a GGUF tensor: {@code cols = ne[0]}, {@code rows = ne[1] * ne[2] * ne[3]}. */
+    public static WeightMatrix of(GgufFile file, GgufTensorInfo t) {
+        long rows = t.elementCount() / Math.max(1, t.dim(0));
+        if (t.dim(0) > Integer.MAX_VALUE || rows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "' is too large: " + t.shapeString());
+        }
+        return new WeightMatrix(t.name(), t.type(), file.tensorData(t), (int) rows, (int) t.dim(0));
+    }
+
+    /** An F32 matrix over a copy of {@code values} (tests, small tensors). */
+    public static WeightMatrix ofFloats(String name, float[] values, int rows, int cols) {
+        if (values.length != rows * cols) {
+            throw new IllegalArgumentException("expected " + rows * cols + " values");
+        }
+        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
+        MemorySegment.copy(values, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
+        return new WeightMatrix(name, GgmlType.F32, seg, rows, cols);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GgmlType type() {
+        return type;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Bytes per row. */
+    public long rowBytes() {
+        return rowBytes;
+    }
+
+    /** The per-type kernels. */
+    public TypeKernels kernels() {
+        return kernels;
+    }
+
+    /** Dot product of row {@code row} with {@code x[xOff .. xOff+cols)}, fast path. */
+    public float dot(int row, float[] x, int xOff) {
+        return kernels.dot(data, row * rowBytes, x, xOff, cols);
+    }
+
+    /** Writes row {@code row} as floats into {@code dst[dstOff ..]}. */
+    public void dequantizeRow(int row, float[] dst, int dstOff) {
+        kernels.dequantize(data, row * rowBytes, dst, dstOff, cols);
+    }
+
+    /** The whole matrix as floats (small tensors: norms, biases, embeddings rows). */
+    public float[] toFloatArray() {
+        float[] out = new float[Math.multiplyExact(rows, cols)];
+        for (int r = 0; r < rows; r++) {
+            dequantizeRow(r, out, r * cols);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type + " " + rows + "x" + cols;
+    }
+}
