@@ -31,7 +31,7 @@ public final class ExifOrientation {
      * give 1.
      */
     public static int read(byte[] file) {
-        if (file.length >= 4 && (file[0] & 0xFF) == 0xFF && (file[1] & 0xFF) == 0xD8) {
+        if (JpegSegments.isJpeg(file)) {
             return fromJpeg(file);
         }
         PngInfo png = PngInfo.parse(file);
@@ -44,35 +44,15 @@ public final class ExifOrientation {
     }
 
     private static int fromJpeg(byte[] d) {
-        int pos = 2;
-        while (pos + 4 <= d.length) {
-            if ((d[pos] & 0xFF) != 0xFF) {
-                return 1; // not at a marker: malformed header, give up quietly
+        int[] result = {1};
+        JpegSegments.walk(d, (marker, off, len) -> {
+            if (marker == 0xE1 && startsWithExifHeader(d, off, len)) {
+                result[0] = fromTiff(d, off + 6, len - 6);
+                return false; // the first EXIF block counts
             }
-            int marker = d[pos + 1] & 0xFF;
-            if (marker == 0xFF) { // fill byte
-                pos++;
-                continue;
-            }
-            if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-                pos += 2; // markers without a length
-                continue;
-            }
-            if (marker == 0xDA || marker == 0xD9) {
-                return 1; // start of scan or end of image: no EXIF before the data
-            }
-            int len = ((d[pos + 2] & 0xFF) << 8) | (d[pos + 3] & 0xFF);
-            if (len < 2 || pos + 2 + len > d.length) {
-                return 1;
-            }
-            int body = pos + 4;
-            int bodyLen = len - 2;
-            if (marker == 0xE1 && startsWithExifHeader(d, body, bodyLen)) {
-                return fromTiff(d, body + 6, bodyLen - 6);
-            }
-            pos += 2 + len;
-        }
-        return 1;
+            return true;
+        });
+        return result[0];
     }
 
     private static boolean startsWithExifHeader(byte[] d, int off, int len) {

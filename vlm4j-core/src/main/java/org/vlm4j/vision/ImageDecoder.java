@@ -1,6 +1,7 @@
 package org.vlm4j.vision;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -167,7 +168,9 @@ public final class ImageDecoder {
             throw new ImageDecodeException(name, Reason.ZERO_SIZE,
                     "zero-size PNG image (" + png.width() + "x" + png.height() + ")");
         }
-        List<ImageReader> readers = findReaders(data);
+        // Pillow ignores embedded ICC profiles; the JDK JPEG reader would convert to sRGB with them.
+        byte[] input = JpegSegments.withoutIccProfiles(data);
+        List<ImageReader> readers = findReaders(input);
         if (readers.isEmpty()) {
             throw new ImageDecodeException(name, Reason.UNKNOWN_FORMAT, "unknown or unsupported image format (first bytes: "
                     + HexFormat.ofDelimiter(" ").formatHex(data, 0, Math.min(8, data.length)) + ")");
@@ -175,9 +178,7 @@ public final class ImageDecoder {
         ImageDecodeException first = null;
         for (ImageReader reader : readers) {
             try {
-                BufferedImage img = read(reader, data, name);
-                RgbImage rgb = new RgbImage(img.getWidth(), img.getHeight(),
-                        RasterConverter.toRgb(img, png), true);
+                RgbImage rgb = decodeWith(reader, input, png, name);
                 return applyExifOrientation ? ExifOrientation.apply(rgb, ExifOrientation.read(data)) : rgb;
             } catch (ImageDecodeException e) {
                 if (e.reason() == Reason.TOO_LARGE || e.reason() == Reason.ZERO_SIZE) {
@@ -207,7 +208,9 @@ public final class ImageDecoder {
         return list;
     }
 
-    private BufferedImage read(ImageReader reader, byte[] data, String name) throws ImageDecodeException {
+    /** Decodes frame 0 with one reader: header, limits, pixels, truncation check, RGB conversion. */
+    private RgbImage decodeWith(ImageReader reader, byte[] data, PngInfo png, String name)
+            throws ImageDecodeException {
         String format = formatName(reader);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener(new IIOReadWarningListener() {
@@ -219,25 +222,27 @@ public final class ImageDecoder {
         reader.setInput(new ByteArrayImageInputStream(data), true, false);
         int w;
         int h;
+        GifCanvas canvas = null;
         try {
             w = reader.getWidth(0);
             h = reader.getHeight(0);
+            if (format.equals("GIF") && w > 0 && h > 0) {
+                canvas = GifCanvas.of(reader, w, h);
+            }
         } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException(name, Reason.CORRUPT, "corrupt or truncated " + format + " header: " + describe(e), e);
+            throw new ImageDecodeException(name, Reason.CORRUPT, "corrupt or truncated " + format + " header: "
+                    + describe(e), e);
         }
-        if (w <= 0 || h <= 0) {
-            throw new ImageDecodeException(name, Reason.ZERO_SIZE, "zero-size " + format + " image (" + w + "x" + h + ")");
-        }
-        long pixels = (long) w * h;
-        if (pixels > maxPixels) {
-            throw new ImageDecodeException(name, Reason.TOO_LARGE, format + " image is " + w + "x" + h + " = " + pixels
-                    + " pixels, over the limit of " + maxPixels + " pixels");
+        checkSize(name, format + " image", w, h);
+        if (canvas != null && canvas.needsCompose(w, h)) {
+            checkSize(name, format + " logical screen", canvas.width(), canvas.height());
         }
         BufferedImage img;
         try {
             img = reader.read(0);
         } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException(name, Reason.CORRUPT, "corrupt or truncated " + format + " data: " + describe(e), e);
+            throw new ImageDecodeException(name, Reason.CORRUPT, "corrupt or truncated " + format + " data: "
+                    + describe(e), e);
         }
         for (String warning : warnings) {
             if (isTruncationWarning(warning)) {
@@ -249,7 +254,26 @@ public final class ImageDecoder {
                     + (img == null ? "no image" : img.getWidth() + "x" + img.getHeight())
                     + " for a header of " + w + "x" + h);
         }
-        return img;
+        byte[] rgb = RasterConverter.toRgb(img, png);
+        if (canvas != null && canvas.needsCompose(w, h)) {
+            int fill = 0;
+            if (img.getColorModel() instanceof IndexColorModel icm && canvas.fillIndex() < icm.getMapSize()) {
+                fill = icm.getRGB(canvas.fillIndex()) & 0xFFFFFF;
+            }
+            return new RgbImage(canvas.width(), canvas.height(), canvas.compose(rgb, w, h, fill), true);
+        }
+        return new RgbImage(w, h, rgb, true);
+    }
+
+    private void checkSize(String name, String what, int w, int h) throws ImageDecodeException {
+        if (w <= 0 || h <= 0) {
+            throw new ImageDecodeException(name, Reason.ZERO_SIZE, "zero-size " + what + " (" + w + "x" + h + ")");
+        }
+        long pixels = (long) w * h;
+        if (pixels > maxPixels) {
+            throw new ImageDecodeException(name, Reason.TOO_LARGE, what + " is " + w + "x" + h + " = " + pixels
+                    + " pixels, over the limit of " + maxPixels + " pixels");
+        }
     }
 
     /**

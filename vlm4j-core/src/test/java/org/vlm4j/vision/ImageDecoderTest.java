@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -129,6 +133,50 @@ class ImageDecoderTest {
         assertEquals(stored.rgbAt(799, 0), upright.rgbAt(532, 799));
         assertEquals(stored.rgbAt(0, 532), upright.rgbAt(0, 0));
         assertEquals(ExifOrientation.apply(stored, 6), upright);
+    }
+
+    @Test
+    void embeddedIccProfilesAreIgnoredLikePillow() throws Exception {
+        // Pillow's convert('RGB') never applies ICC profiles; the JDK must not colour-convert either.
+        byte[] profile = ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData();
+        byte[] jpg = VisionFixtures.bytes("images/img_photo.jpg");
+        byte[] head = "ICC_PROFILE\0".getBytes(StandardCharsets.ISO_8859_1);
+        int segLen = 2 + head.length + 2 + profile.length;
+        ByteArrayOutputStream app2 = new ByteArrayOutputStream();
+        app2.write(0xFF);
+        app2.write(0xE2);
+        app2.write(segLen >> 8);
+        app2.write(segLen);
+        app2.writeBytes(head);
+        app2.write(1); // chunk 1 of 1
+        app2.write(1);
+        app2.writeBytes(profile);
+        ByteArrayOutputStream withIcc = new ByteArrayOutputStream();
+        withIcc.write(jpg, 0, 2);
+        withIcc.writeBytes(app2.toByteArray());
+        withIcc.write(jpg, 2, jpg.length - 2);
+        RgbImage plain = DECODER.decode(jpg, "img_photo.jpg");
+        assertEquals(plain, DECODER.decode(withIcc.toByteArray(), "icc.jpg"), "JPEG with a linear-RGB ICC profile");
+
+        int[] s = {10, 20, 30, 200, 100, 50};
+        byte[] png = TestPng.png(2, 1, 8, 2, s, null, null, null);
+        ByteArrayOutputStream iccp = new ByteArrayOutputStream();
+        iccp.writeBytes("linear\0".getBytes(StandardCharsets.ISO_8859_1));
+        iccp.write(0); // compression method: zlib
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        try (DeflaterOutputStream d = new DeflaterOutputStream(z)) {
+            d.write(profile);
+        }
+        iccp.writeBytes(z.toByteArray());
+        byte[] chunk = TestPng.chunk("iCCP", iccp.toByteArray());
+        byte[] gama = TestPng.chunk("gAMA", new byte[] {0, 0, (byte) 0x3A, (byte) 0x98}); // gamma 0.15, ignored by Pillow too
+        ByteArrayOutputStream withChunks = new ByteArrayOutputStream();
+        withChunks.write(png, 0, 33); // signature + IHDR
+        withChunks.writeBytes(chunk);
+        withChunks.writeBytes(gama);
+        withChunks.write(png, 33, png.length - 33);
+        assertArrayEquals(new byte[] {10, 20, 30, (byte) 200, 100, 50},
+                DECODER.decode(withChunks.toByteArray(), "icc.png").toByteArray(), "PNG with iCCP and gAMA");
     }
 
     // ---------------------------------------------------------------- crafted PNGs, Pillow rules
@@ -260,6 +308,107 @@ class ImageDecoderTest {
         RgbImage img = DECODER.decode(bos.toByteArray(), "anim.gif");
         assertEquals("4x4", size(img));
         assertEquals(0xFF0000, img.rgbAt(2, 2));
+    }
+
+    @Test
+    void otherLosslessFormatsRoundTrip() throws Exception {
+        // any registered reader is used; BMP/TIFF of an INT_RGB image come back sample for sample
+        BufferedImage src = new BufferedImage(7, 5, BufferedImage.TYPE_INT_RGB);
+        Random rnd = new Random(9);
+        byte[] expected = new byte[7 * 5 * 3];
+        for (int y = 0; y < 5; y++) {
+            for (int x = 0; x < 7; x++) {
+                int rgb = rnd.nextInt(1 << 24);
+                src.setRGB(x, y, rgb);
+                int i = (y * 7 + x) * 3;
+                expected[i] = (byte) (rgb >> 16);
+                expected[i + 1] = (byte) (rgb >> 8);
+                expected[i + 2] = (byte) rgb;
+            }
+        }
+        for (String format : new String[] {"bmp", "tiff", "png"}) {
+            assertArrayEquals(expected, DECODER.decode(write(src, format), "x." + format).toByteArray(), format);
+        }
+    }
+
+    @Test
+    void gifFirstFrameIsPlacedOnTheLogicalScreenLikePillow() throws Exception {
+        byte[] pal = {0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255}; // black red green blue
+        int[] frame = {1, 2, 3, 1, 2, 3}; // 3x2 at (1, 1) on a 5x4 screen
+        // no transparency: the uncovered area is palette index 0 (black)
+        RgbImage a = DECODER.decode(gif(5, 4, pal, 1, 1, 3, 2, frame, -1), "offset.gif");
+        assertEquals("5x4", size(a));
+        assertEquals(0x000000, a.rgbAt(0, 0));
+        assertEquals(0xFF0000, a.rgbAt(1, 1));
+        assertEquals(0x00FF00, a.rgbAt(2, 1));
+        assertEquals(0x0000FF, a.rgbAt(3, 2));
+        assertEquals(0x000000, a.rgbAt(4, 3));
+        // transparent index 2: the canvas is pre-filled with it, and its palette colour shows (alpha dropped)
+        RgbImage b = DECODER.decode(gif(5, 4, pal, 1, 1, 3, 2, frame, 2), "offset.gif");
+        assertEquals(0x00FF00, b.rgbAt(0, 0));
+        assertEquals(0x00FF00, b.rgbAt(2, 1));
+        assertEquals(0xFF0000, b.rgbAt(1, 1));
+        // a frame covering the screen is returned as is
+        RgbImage c = DECODER.decode(gif(3, 2, pal, 0, 0, 3, 2, frame, -1), "full.gif");
+        assertEquals("3x2", size(c));
+        assertEquals(0x0000FF, c.rgbAt(2, 1));
+    }
+
+    /** A GIF89a with a 4-colour global palette and one frame, LZW-coded with a clear code every two pixels. */
+    private static byte[] gif(int sw, int sh, byte[] pal, int left, int top, int fw, int fh, int[] idx, int transparent) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("GIF89a".getBytes(StandardCharsets.US_ASCII));
+        le16(out, sw);
+        le16(out, sh);
+        out.write(0x91); // global colour table, 2 bits per entry: 4 colours
+        out.write(0);
+        out.write(0);
+        out.writeBytes(pal);
+        if (transparent >= 0) {
+            out.writeBytes(new byte[] {0x21, (byte) 0xF9, 4, 1, 0, 0, (byte) transparent, 0});
+        }
+        out.write(0x2C);
+        le16(out, left);
+        le16(out, top);
+        le16(out, fw);
+        le16(out, fh);
+        out.write(0);
+        out.write(2); // LZW minimum code size: clear = 4, end = 5, codes of 3 bits
+        long bits = 0;
+        int nbits = 0;
+        ByteArrayOutputStream lzw = new ByteArrayOutputStream();
+        int[] codes = new int[idx.length + (idx.length + 1) / 2 + 1];
+        int n = 0;
+        for (int i = 0; i < idx.length; i++) {
+            if (i % 2 == 0) {
+                codes[n++] = 4;
+            }
+            codes[n++] = idx[i];
+        }
+        codes[n++] = 5;
+        for (int i = 0; i < n; i++) {
+            bits |= (long) codes[i] << nbits;
+            nbits += 3;
+            while (nbits >= 8) {
+                lzw.write((int) (bits & 0xFF));
+                bits >>>= 8;
+                nbits -= 8;
+            }
+        }
+        if (nbits > 0) {
+            lzw.write((int) bits);
+        }
+        byte[] data = lzw.toByteArray();
+        out.write(data.length); // one sub-block (< 256 bytes here)
+        out.writeBytes(data);
+        out.write(0);
+        out.write(0x3B);
+        return out.toByteArray();
+    }
+
+    private static void le16(ByteArrayOutputStream out, int v) {
+        out.write(v & 0xFF);
+        out.write(v >>> 8);
     }
 
     // ---------------------------------------------------------------- errors
