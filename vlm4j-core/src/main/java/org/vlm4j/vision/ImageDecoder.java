@@ -38,8 +38,18 @@ import org.vlm4j.vision.ImageDecodeException.Reason;
  * A truncated JPEG, which the JDK decoder would silently pad with grey, is an error here, as it is
  * in Pillow ("image file is truncated").
  *
- * <p><b>JPEG.</b> The JDK decoder (IJG libjpeg 6b) and Pillow's libjpeg-turbo may differ by a level
- * or two in some pixels (IDCT and chroma upsampling). Bit-exact pipelines are tested on PNG input.
+ * <p><b>JPEG.</b> The JDK decoder (IJG libjpeg 6b code) reproduced Pillow's libjpeg-turbo decode of the
+ * reference photo bit for bit, but other encoders' files (other chroma subsampling, progressive
+ * scans) may differ by a level here and there; bit-exact pipelines are tested on PNG input. Embedded
+ * ICC profiles are neutralised before decoding, because Pillow ignores them and the JDK reader would
+ * otherwise convert the pixels to sRGB.
+ *
+ * <p><b>GIF.</b> The first frame, placed on the logical screen as Pillow does (canvas pre-filled with
+ * palette index 0 or the transparent index).
+ *
+ * <p><b>CMYK, YCCK, exotic colour spaces.</b> Only with a plug-in that decodes them; converted with
+ * Pillow's naive CMYK formula if the plug-in hands over CMYK samples, otherwise through the
+ * plug-in's colour model (not Pillow-exact).
  *
  * <p>Instances are immutable and thread-safe; {@code with...} methods return modified copies.
  */

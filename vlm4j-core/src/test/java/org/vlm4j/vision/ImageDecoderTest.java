@@ -117,8 +117,9 @@ class ImageDecoderTest {
         double mean = (double) sum / a.length;
         System.out.printf("JPEG vs PIL: max |diff| %d, mean |diff| %.5f, %d of %d samples differ%n",
                 max, mean, differing, a.length);
-        assertTrue(max <= 3, "max |diff| " + max);
-        assertTrue(mean < 0.25, "mean |diff| " + mean);
+        // Measured with JDK 25: identical (max 0). Allow IDCT-rounding noise from other JDK builds.
+        assertTrue(max <= 2, "max |diff| " + max);
+        assertTrue(mean < 0.05, "mean |diff| " + mean);
     }
 
     @Test
