@@ -50,9 +50,9 @@ public final class ImagePreprocessor {
         return n > 1 && config.useThumbnail() ? n + 1 : n;
     }
 
-    /** Steps 1-4: the 8-bit tiles in tensor order (grid row-major, thumbnail last). */
+    /** Steps 1-4: the 8-bit tiles in tensor order (grid row-major, thumbnail last); immutable list. */
     public List<RgbImage> tiles(RgbImage image) {
-        return tiles(image, gridFor(image.width(), image.height()));
+        return List.copyOf(tiles(image, gridFor(image.width(), image.height())));
     }
 
     private List<RgbImage> tiles(RgbImage image, TileGrid grid) {
