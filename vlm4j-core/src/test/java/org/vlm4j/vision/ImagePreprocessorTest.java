@@ -179,20 +179,18 @@ class ImagePreprocessorTest {
     }
 
     @Test
-    void twelveTilePipelineIsFast() {
-        // 4000x3000 -> 4x3 grid + thumbnail: the heaviest default case. Generous bound for shared CI cores.
+    void largeImageGivesTwelveTilesPlusThumbnail() {
+        // 4000x3000 -> 4x3 grid + thumbnail: the heaviest default case (speed is measured by benchmarks, not here).
         byte[] rgb = new byte[4000 * 3000 * 3];
         for (int i = 0; i < rgb.length; i++) {
             rgb[i] = (byte) (i * 31 + (i / 12000) * 7);
         }
         RgbImage img = new RgbImage(4000, 3000, rgb);
-        PRE.preprocess(img); // warm-up
-        long t0 = System.nanoTime();
         PreprocessedImage p = PRE.preprocess(img);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.println("preprocess 4000x3000 -> " + p + " in " + ms + " ms");
         assertEquals(13, p.tileCount());
-        assertTrue(ms < 5000, "preprocessing took " + ms + " ms");
+        assertEquals(4, p.gridCols());
+        assertEquals(3, p.gridRows());
+        assertEquals(13 * 3 * 448 * 448, p.pixels().length);
     }
 
     static String firstDiff(RgbImage a, RgbImage b) {
