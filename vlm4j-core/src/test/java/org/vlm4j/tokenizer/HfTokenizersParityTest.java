@@ -145,6 +145,24 @@ class HfTokenizersParityTest {
     }
 
     @Test
+    void illFormedUtf8DecodesLikeTheReference() {
+        Tokenizer tok = TokenizerFixtures.real();
+        int[][] cases = {
+            {0x61, 0xF1, 0x80, 0x80, 0xE1, 0x80, 0xC2, 0x62, 0x80, 0x63, 0x80, 0xBF, 0x64},
+            {0xED, 0xA0, 0x80}, {0xED, 0x9F, 0xBF}, {0xC0, 0xAF}, {0xE0, 0x80, 0xAF}, {0xF4, 0x90, 0x80, 0x80},
+            {0xF0, 0x9F, 0x98}, {0xE2, 0x82, 0x41}, {0xFF, 0xFE}, {0x6D, 0x41, 0xF1, 0xEF, 0xED, 0xA0, 0xE8}
+        };
+        for (int[] bytes : cases) {
+            int[] ids = new int[bytes.length];
+            for (int k = 0; k < bytes.length; k++) {
+                ids[k] = tok.tokenId(String.valueOf(ByteLevel.charOf(bytes[k])));
+            }
+            String expected = reference.decode(Arrays.stream(ids).asLongStream().toArray(), false);
+            assertEquals(expected, tok.decode(ids), Arrays.toString(bytes));
+        }
+    }
+
+    @Test
     void randomIdSequencesDecodeLikeTheReference() {
         Tokenizer tok = TokenizerFixtures.real();
         Random r = new Random(99);
