@@ -6,6 +6,10 @@ import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.vlm4j.gguf.GgufArray;
+import org.vlm4j.gguf.GgufFile;
+import org.vlm4j.gguf.GgufMetadata;
+import org.vlm4j.gguf.GgufValueType;
 
 /**
  * Qwen2/Qwen3-family byte-level BPE tokenizer (the InternVL3.5 text vocabulary).
@@ -91,6 +95,57 @@ public final class Tokenizer {
      */
     public static Tokenizer fromHuggingFace(Path path) throws IOException {
         return HuggingFaceTokenizerLoader.load(path);
+    }
+
+    /**
+     * Builds the tokenizer stored in a GGUF file's {@code tokenizer.ggml.*} metadata. Only the
+     * byte-level BPE of the GPT-2 family with the Qwen2 pre-tokenizer is supported.
+     *
+     * @throws IllegalArgumentException naming the file and key when the vocabulary is missing,
+     *     of another kind, or inconsistent
+     */
+    public static Tokenizer fromGguf(GgufFile file) {
+        return fromGgufMetadata(file.metadata(), String.valueOf(file.path().getFileName()));
+    }
+
+    /** {@link #fromGguf} on metadata alone; {@code source} names the file in messages. */
+    public static Tokenizer fromGgufMetadata(GgufMetadata md, String source) {
+        String where = source + ": ";
+        String model = md.getString("tokenizer.ggml.model", null);
+        if (model == null) {
+            throw new IllegalArgumentException(where + "no tokenizer (metadata key tokenizer.ggml.model is missing)");
+        }
+        if (!model.equals("gpt2")) {
+            throw new IllegalArgumentException(where + "tokenizer.ggml.model is '" + model
+                    + "'; only 'gpt2' (byte-level BPE) is supported");
+        }
+        String pre = md.getString("tokenizer.ggml.pre", "qwen2");
+        if (!pre.equals("qwen2")) {
+            throw new IllegalArgumentException(where + "tokenizer.ggml.pre is '" + pre
+                    + "'; only the 'qwen2' pre-tokenizer is supported");
+        }
+        GgufArray tokens = md.getArrayOrNull("tokenizer.ggml.tokens");
+        GgufArray merges = md.getArrayOrNull("tokenizer.ggml.merges");
+        GgufArray types = md.getArrayOrNull("tokenizer.ggml.token_type");
+        if (tokens == null || tokens.elementType() != GgufValueType.STRING) {
+            throw new IllegalArgumentException(where + "tokenizer.ggml.tokens is missing or not a string array");
+        }
+        if (merges == null || merges.elementType() != GgufValueType.STRING) {
+            throw new IllegalArgumentException(where + "tokenizer.ggml.merges is missing or not a string array");
+        }
+        int[] typeIds = null;
+        if (types != null) {
+            try {
+                typeIds = types.ints();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException(where + "tokenizer.ggml.token_type: " + e.getMessage());
+            }
+        }
+        try {
+            return fromGgufVocabulary(tokens.strings(), typeIds, merges.strings());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
     }
 
     /**
