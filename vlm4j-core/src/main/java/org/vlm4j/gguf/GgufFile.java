@@ -172,6 +172,8 @@ public final class GgufFile implements AutoCloseable {
         final Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
         long alignment = DEFAULT_ALIGNMENT;
         long dataOffset;
+        private final Map<String, Long> offsetFieldAt = new java.util.HashMap<>();
+        private long alignmentValueAt = -1;
 
         Parser(MemorySegment seg, String source) {
             this.seg = seg;
@@ -213,6 +215,9 @@ public final class GgufFile implements AutoCloseable {
                 long keyAt = pos;
                 String key = string("metadata key #" + i, 65535);
                 GgufValueType type = valueType("type of metadata '" + key + "'");
+                if (key.equals("general.alignment")) {
+                    alignmentValueAt = pos;
+                }
                 GgufValue value = value(type, key, 0);
                 if (kv.putIfAbsent(key, value) != null) {
                     throw error("metadata key", keyAt, "duplicate key '" + key + "'");
@@ -221,10 +226,13 @@ public final class GgufFile implements AutoCloseable {
             metadata = new GgufMetadata(kv, source);
             GgufValue align = kv.get("general.alignment");
             if (align != null) {
-                if (!(align.value() instanceof Long a) || a <= 0 || Long.bitCount(a) != 1 || a > (1 << 30)) {
-                    throw error("general.alignment", -1, "alignment " + align.value() + " is not a power of two");
+                if (!(align.value() instanceof Long a)) {
+                    throw error("general.alignment", alignmentValueAt, "alignment has type " + align.type() + ", expected UINT32");
                 }
-                alignment = align.value() instanceof Long a2 ? a2 : DEFAULT_ALIGNMENT;
+                if (a <= 0 || Long.bitCount(a) != 1 || a > (1 << 30)) {
+                    throw error("general.alignment", alignmentValueAt, "alignment " + a + " is not a power of two between 1 and 2^30");
+                }
+                alignment = a;
             }
             for (long i = 0; i < tensorCount; i++) {
                 readTensorInfo(i);
@@ -282,6 +290,7 @@ public final class GgufFile implements AutoCloseable {
             if (byName.putIfAbsent(name, info) != null) {
                 throw error("tensor name", at, "duplicate tensor '" + name + "'");
             }
+            offsetFieldAt.put(name, offAt);
             tensors.add(info);
         }
 
@@ -291,15 +300,22 @@ public final class GgufFile implements AutoCloseable {
             long prevEnd = 0;
             String prevName = null;
             for (GgufTensorInfo t : sorted) {
+                long at = offsetFieldAt.get(t.name());
                 if (t.offset() % alignment != 0) {
-                    throw error("offset of tensor '" + t.name() + "'", -1, "offset " + t.offset() + " is not a multiple of the alignment " + alignment);
+                    throw error("offset of tensor '" + t.name() + "'", at, "offset " + t.offset() + " is not a multiple of the alignment " + alignment);
                 }
                 if (t.offset() < prevEnd) {
-                    throw error("offset of tensor '" + t.name() + "'", -1, "data overlaps tensor '" + prevName + "'");
+                    throw error("offset of tensor '" + t.name() + "'", at, "data at " + t.offset() + " overlaps tensor '" + prevName
+                            + "' which ends at " + prevEnd);
                 }
-                long end = dataOffset + t.offset() + t.byteSize();
-                if (dataOffset + t.offset() < 0 || end < 0 || end > size) {
-                    throw error("data of tensor '" + t.name() + "'", dataOffset + t.offset(), "needs " + t.byteSize()
+                long start = dataOffset + t.offset();
+                if (start < 0 || start > size) {
+                    throw error("offset of tensor '" + t.name() + "'", at, "offset " + t.offset() + " points past the end of the file (data section starts at "
+                            + dataOffset + ", file size " + size + ")");
+                }
+                long end = start + t.byteSize();
+                if (end < 0 || end > size) {
+                    throw error("data of tensor '" + t.name() + "'", start, "needs " + t.byteSize()
                             + " bytes but the file ends at " + size + " (truncated file?)");
                 }
                 prevEnd = t.offset() + t.byteSize();
@@ -388,8 +404,11 @@ public final class GgufFile implements AutoCloseable {
         private String string(String field, long maxLen, boolean decode) {
             long at = pos;
             long len = u64("length of " + field);
-            if (len < 0 || len > remaining() || len > maxLen) {
+            if (len < 0 || len > remaining()) {
                 throw error(field, at, "string length " + Long.toUnsignedString(len) + " exceeds the " + remaining() + " bytes left");
+            }
+            if (len > maxLen) {
+                throw error(field, at, "string length " + len + " exceeds the limit of " + maxLen + " bytes");
             }
             if (len > Integer.MAX_VALUE - 8) {
                 throw error(field, at, "string of " + len + " bytes is too long");
