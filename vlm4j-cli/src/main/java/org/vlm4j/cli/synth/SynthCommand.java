@@ -14,6 +14,7 @@ import org.vlm4j.gguf.GgufWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -82,7 +83,7 @@ public final class SynthCommand implements Callable<Integer> {
                 return t;
             }
         }
-        throw new CliException(option + " " + s + " is not supported; use one of "
+        throw new IllegalArgumentException(option + " " + s + " is not supported; use one of "
                 + String.join(", ", allowed.stream().map(t -> t.name().toLowerCase(Locale.ROOT)).toList()));
     }
 
@@ -92,8 +93,8 @@ public final class SynthCommand implements Callable<Integer> {
         Plan plan;
         try {
             plan = plan(preset, type, visionType, out);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) { // a bad option value is a usage error (exit status 2)
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         if (dryRun) {
             printPlan(plan, o);
