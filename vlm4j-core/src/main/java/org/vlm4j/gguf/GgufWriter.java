@@ -265,6 +265,7 @@ public final class GgufWriter implements AutoCloseable {
         layout = tensors();
         Files.deleteIfExists(partial);
         channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        partial.toFile().deleteOnExit(); // also on Ctrl-C; a no-op once finish() has renamed it
         buf = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         state = State.DATA;
         putInt(GgufFile.MAGIC);

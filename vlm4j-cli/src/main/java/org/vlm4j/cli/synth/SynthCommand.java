@@ -58,7 +58,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite existing output files.")
     boolean force;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the final summary.")
+    @Option(names = {"-q", "--quiet"}, description = "No progress messages (on stderr); print only the summary.")
     boolean quiet;
 
     /** What {@code synth} would write: both tensor tables and the output paths. */
@@ -90,6 +90,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
+        PrintWriter log = spec.commandLine().getErr(); // progress goes to stderr, results to stdout
         Plan plan;
         try {
             plan = plan(preset, type, visionType, out);
@@ -114,10 +115,10 @@ public final class SynthCommand implements Callable<Integer> {
                 ? SynthVocab.generated(plan.preset().vocabRows(), plan.preset().maxMerges())
                 : TokenizerJsonVocab.read(tokenizer, plan.preset().vocabRows());
         if (!quiet) {
-            o.printf(Locale.ROOT, "vocabulary: %s, %s tokens, %s merges%n", vocab.source(), Text.count(vocab.size()), Text.count(vocab.merges().length));
+            log.printf(Locale.ROOT, "vocabulary: %s, %s tokens, %s merges%n", vocab.source(), Text.count(vocab.size()), Text.count(vocab.merges().length));
         }
-        long textBytes = writeModel(plan.textFile(), plan.text(), w -> SynthPlan.putTextMetadata(w, plan.preset(), plan.textType(), vocab, seed), o, "text");
-        long visionBytes = writeModel(plan.visionFile(), plan.vision(), w -> SynthPlan.putVisionMetadata(w, plan.preset(), plan.visionType(), seed), o, "vision");
+        long textBytes = writeModel(plan.textFile(), plan.text(), w -> SynthPlan.putTextMetadata(w, plan.preset(), plan.textType(), vocab, seed), log, "text");
+        long visionBytes = writeModel(plan.visionFile(), plan.vision(), w -> SynthPlan.putVisionMetadata(w, plan.preset(), plan.visionType(), seed), log, "vision");
         double secs = (System.nanoTime() - t0) / 1e9;
         long params = SynthPlan.elements(plan.text()) + SynthPlan.elements(plan.vision());
         o.printf(Locale.ROOT, "wrote %s (%s)%n", plan.textFile(), Text.bytes(textBytes));

@@ -37,7 +37,8 @@ class SynthCommandTest {
         tinyDir = tmp.resolve("tiny");
         Cli r = Cli.run("synth", "--preset", "tiny", "--out", tinyDir.toString(), "--seed", "5");
         assertEquals(0, r.status(), r.toString());
-        assertTrue(r.out().contains("text: 100%") && r.out().contains("vision: 100%"), r.out());
+        assertTrue(r.err().contains("text: 100%") && r.err().contains("vision: 100%"), r.err());
+        assertTrue(r.out().contains("wrote " + tinyDir.resolve("tiny-synth-q8_0.gguf")), r.out());
         assertTrue(r.out().contains("822,912 parameters"), r.out());
     }
 
@@ -147,6 +148,7 @@ class SynthCommandTest {
         for (Path dir : new Path[] {a, b}) {
             Cli r = Cli.run("synth", "--preset", "tiny", "--out", dir.toString(), "--type", "q4_0", "--vision-type", "f32", "--seed", "7", "-q");
             assertEquals(0, r.status(), r.toString());
+            assertEquals("", r.err(), "--quiet prints no progress");
         }
         assertEquals(0, Cli.run("synth", "--preset", "tiny", "--out", c.toString(), "--type", "Q4_0", "--vision-type", "F32", "--seed", "8", "-q").status());
         String text = "tiny-synth-q4_0.gguf";
