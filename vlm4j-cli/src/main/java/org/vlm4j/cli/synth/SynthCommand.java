@@ -23,15 +23,16 @@ import picocli.CommandLine.Spec;
  * Memory use is a few MB whatever the model size: tensors are generated and written chunk by chunk.
  */
 @Command(name = "synth", description = {
-    "Write a random-weight InternVL3.5 model pair for tests and benchmarks.",
-    "Writes a text GGUF (arch qwen3) and an mmproj GGUF (arch clip, projector internvl) with the real",
-    "tensor names, shapes and metadata of the preset; the weights are random, so the text is meaningless."})
+    "Write a random-weight InternVL3.5 model pair for tests and benchmarks:",
+    "a text GGUF (arch qwen3) and an mmproj GGUF (arch clip, projector internvl)",
+    "with the real tensor names, shapes and metadata of the preset. The weights",
+    "are random, so the model writes meaningless text."})
 public final class SynthCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--preset", defaultValue = "internvl3_5-1b", paramLabel = "NAME",
-            description = "Model shapes: internvl3_5-1b (the real 1B shapes, ~1.1 GB at q8_0+f16) or tiny. Default: ${DEFAULT-VALUE}.")
+            description = "Model shapes: internvl3_5-1b (the real shapes; about 1400 MB with q8_0 and f16) or tiny (a 1 MB test model). Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the two .gguf files (created if missing).")
