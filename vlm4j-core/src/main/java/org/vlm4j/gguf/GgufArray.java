@@ -51,6 +51,51 @@ public final class GgufArray {
         return new GgufArray(GgufValueType.INT32, values.length, s, null);
     }
 
+    /**
+     * Builds an in-memory array of an integer element type (UINT8 .. INT64, or BOOL with 0/1).
+     *
+     * @throws IllegalArgumentException if a value does not fit the element type
+     */
+    public static GgufArray ofLongs(GgufValueType type, long... values) {
+        if (type.size() < 0 || type == GgufValueType.FLOAT32 || type == GgufValueType.FLOAT64) {
+            throw new IllegalArgumentException(type + " is not an integer element type");
+        }
+        MemorySegment s = MemorySegment.ofArray(new byte[values.length * type.size()]);
+        for (int i = 0; i < values.length; i++) {
+            long v = values[i];
+            GgufValue.checkRange(type, v);
+            long o = (long) i * type.size();
+            switch (type.size()) {
+                case 1 -> s.set(ValueLayout.JAVA_BYTE, o, (byte) v);
+                case 2 -> s.set(U16, o, (short) v);
+                case 4 -> s.set(I32, o, (int) v);
+                default -> s.set(I64, o, v);
+            }
+        }
+        return new GgufArray(type, values.length, s, null);
+    }
+
+    public static GgufArray ofBools(boolean... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) (values[i] ? 1 : 0);
+        }
+        return new GgufArray(GgufValueType.BOOL, values.length, MemorySegment.ofArray(b), null);
+    }
+
+    public static GgufArray ofDoubles(double... values) {
+        MemorySegment s = MemorySegment.ofArray(new byte[values.length * 8]);
+        for (int i = 0; i < values.length; i++) {
+            s.set(F64, 8L * i, values[i]);
+        }
+        return new GgufArray(GgufValueType.FLOAT64, values.length, s, null);
+    }
+
+    /** Builds an array whose elements are arrays (GGUF allows nesting; rarely used). */
+    public static GgufArray ofArrays(GgufArray... values) {
+        return new GgufArray(GgufValueType.ARRAY, values.length, null, values.clone());
+    }
+
     public static GgufArray ofFloats(float... values) {
         MemorySegment s = MemorySegment.ofArray(new byte[values.length * 4]);
         for (int i = 0; i < values.length; i++) {
@@ -70,6 +115,14 @@ public final class GgufArray {
     /** Raw element bytes of a numeric array (little-endian), or null for strings/arrays. */
     public MemorySegment rawData() {
         return elementType.size() > 0 ? data : null;
+    }
+
+    /**
+     * For a string array read from a file: the encoded elements exactly as stored (u64 length +
+     * bytes, repeated), so that a writer can copy them without decoding; null for in-memory arrays.
+     */
+    MemorySegment encodedStrings() {
+        return elementType == GgufValueType.STRING ? data : null;
     }
 
     /** Elements as strings; only for string arrays. */

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A GGUF file, memory-mapped read-only. Tensor data is never copied: {@link #tensorData} returns a
@@ -172,6 +173,8 @@ public final class GgufFile implements AutoCloseable {
         final Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
         long alignment = DEFAULT_ALIGNMENT;
         long dataOffset;
+        private final Map<String, Long> offsetFieldAt = new java.util.HashMap<>();
+        private long alignmentValueAt = -1;
 
         Parser(MemorySegment seg, String source) {
             this.seg = seg;
@@ -189,7 +192,7 @@ public final class GgufFile implements AutoCloseable {
                 throw error("magic", 0, String.format("not a GGUF file: magic is 0x%08x, expected 'GGUF'%s", magic, hint));
             }
             pos = 4;
-            long v = u32("version");
+            long v = u32(() -> "version");
             if (v == 1) {
                 throw error("version", 4, "GGUF version 1 is not supported (only 2 and 3); re-convert the model");
             }
@@ -199,8 +202,8 @@ public final class GgufFile implements AutoCloseable {
                 throw error("version", 4, "unsupported GGUF version " + v + " (supported: 2, 3)" + hint);
             }
             version = (int) v;
-            long tensorCount = u64("tensor_count");
-            long kvCount = u64("metadata_kv_count");
+            long tensorCount = u64(() -> "tensor_count");
+            long kvCount = u64(() -> "metadata_kv_count");
             // each kv takes at least 8 (key length) + 4 (type) + 1 bytes; each tensor info at least 8 + 4 + 8 + 4 + 8
             if (kvCount < 0 || kvCount > remaining() / 13) {
                 throw error("metadata_kv_count", 16, "count " + Long.toUnsignedString(kvCount) + " cannot fit in the file");
@@ -211,8 +214,12 @@ public final class GgufFile implements AutoCloseable {
             Map<String, GgufValue> kv = new LinkedHashMap<>();
             for (long i = 0; i < kvCount; i++) {
                 long keyAt = pos;
-                String key = string("metadata key #" + i, 65535);
-                GgufValueType type = valueType("type of metadata '" + key + "'");
+                long index = i;
+                String key = string(() -> "metadata key #" + index, 65535);
+                GgufValueType type = valueType(() -> "type of metadata '" + key + "'");
+                if (key.equals("general.alignment")) {
+                    alignmentValueAt = pos;
+                }
                 GgufValue value = value(type, key, 0);
                 if (kv.putIfAbsent(key, value) != null) {
                     throw error("metadata key", keyAt, "duplicate key '" + key + "'");
@@ -221,10 +228,13 @@ public final class GgufFile implements AutoCloseable {
             metadata = new GgufMetadata(kv, source);
             GgufValue align = kv.get("general.alignment");
             if (align != null) {
-                if (!(align.value() instanceof Long a) || a <= 0 || Long.bitCount(a) != 1 || a > (1 << 30)) {
-                    throw error("general.alignment", -1, "alignment " + align.value() + " is not a power of two");
+                if (!(align.value() instanceof Long a)) {
+                    throw error("general.alignment", alignmentValueAt, "alignment has type " + align.type() + ", expected UINT32");
                 }
-                alignment = align.value() instanceof Long a2 ? a2 : DEFAULT_ALIGNMENT;
+                if (a <= 0 || Long.bitCount(a) != 1 || a > (1 << 30)) {
+                    throw error("general.alignment", alignmentValueAt, "alignment " + a + " is not a power of two between 1 and 2^30");
+                }
+                alignment = a;
             }
             for (long i = 0; i < tensorCount; i++) {
                 readTensorInfo(i);
@@ -236,9 +246,9 @@ public final class GgufFile implements AutoCloseable {
 
         private void readTensorInfo(long index) {
             long at = pos;
-            String name = string("tensor #" + index + " name", 65535);
+            String name = string(() -> "tensor #" + index + " name", 65535);
             long dimsAt = pos;
-            long nDims = u32("n_dims of tensor '" + name + "'");
+            long nDims = u32(() -> "n_dims of tensor '" + name + "'");
             if (nDims < 1 || nDims > MAX_DIMS) {
                 throw error("n_dims of tensor '" + name + "'", dimsAt, nDims + " dimensions (allowed 1.." + MAX_DIMS + ")");
             }
@@ -246,7 +256,8 @@ public final class GgufFile implements AutoCloseable {
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
                 long neAt = pos;
-                long ne = u64("ne[" + d + "] of tensor '" + name + "'");
+                int dim = d;
+                long ne = u64(() -> "ne[" + dim + "] of tensor '" + name + "'");
                 if (ne < 0) {
                     throw error("ne[" + d + "] of tensor '" + name + "'", neAt, "dimension " + Long.toUnsignedString(ne) + " is too large");
                 }
@@ -258,7 +269,7 @@ public final class GgufFile implements AutoCloseable {
                 }
             }
             long typeAt = pos;
-            long typeId = u32("type of tensor '" + name + "'");
+            long typeId = u32(() -> "type of tensor '" + name + "'");
             GgmlType type = typeId <= Integer.MAX_VALUE ? GgmlType.fromId((int) typeId) : null;
             if (type == null) {
                 throw error("type of tensor '" + name + "'", typeAt, "unknown GGML type id " + typeId);
@@ -268,7 +279,7 @@ public final class GgufFile implements AutoCloseable {
                         + " is not a multiple of the " + type + " block size " + type.blockSize());
             }
             long offAt = pos;
-            long offset = u64("offset of tensor '" + name + "'");
+            long offset = u64(() -> "offset of tensor '" + name + "'");
             long bytes;
             try {
                 bytes = type.byteSize(elements);
@@ -282,6 +293,7 @@ public final class GgufFile implements AutoCloseable {
             if (byName.putIfAbsent(name, info) != null) {
                 throw error("tensor name", at, "duplicate tensor '" + name + "'");
             }
+            offsetFieldAt.put(name, offAt);
             tensors.add(info);
         }
 
@@ -291,15 +303,22 @@ public final class GgufFile implements AutoCloseable {
             long prevEnd = 0;
             String prevName = null;
             for (GgufTensorInfo t : sorted) {
+                long at = offsetFieldAt.get(t.name());
                 if (t.offset() % alignment != 0) {
-                    throw error("offset of tensor '" + t.name() + "'", -1, "offset " + t.offset() + " is not a multiple of the alignment " + alignment);
+                    throw error("offset of tensor '" + t.name() + "'", at, "offset " + t.offset() + " is not a multiple of the alignment " + alignment);
                 }
                 if (t.offset() < prevEnd) {
-                    throw error("offset of tensor '" + t.name() + "'", -1, "data overlaps tensor '" + prevName + "'");
+                    throw error("offset of tensor '" + t.name() + "'", at, "data at " + t.offset() + " overlaps tensor '" + prevName
+                            + "' which ends at " + prevEnd);
                 }
-                long end = dataOffset + t.offset() + t.byteSize();
-                if (dataOffset + t.offset() < 0 || end < 0 || end > size) {
-                    throw error("data of tensor '" + t.name() + "'", dataOffset + t.offset(), "needs " + t.byteSize()
+                long start = dataOffset + t.offset();
+                if (start < 0 || start > size) {
+                    throw error("offset of tensor '" + t.name() + "'", at, "offset " + t.offset() + " points past the end of the file (data section starts at "
+                            + dataOffset + ", file size " + size + "; truncated file?)");
+                }
+                long end = start + t.byteSize();
+                if (end < 0 || end > size) {
+                    throw error("data of tensor '" + t.name() + "'", start, "needs " + t.byteSize()
                             + " bytes but the file ends at " + size + " (truncated file?)");
                 }
                 prevEnd = t.offset() + t.byteSize();
@@ -309,24 +328,25 @@ public final class GgufFile implements AutoCloseable {
 
         private GgufValue value(GgufValueType type, String key, int depth) {
             long at = pos;
+            Supplier<String> field = () -> key;
             return switch (type) {
-                case UINT8 -> new GgufValue(type, (long) (u8(key) & 0xFF));
-                case INT8 -> new GgufValue(type, (long) (byte) u8(key));
-                case UINT16 -> new GgufValue(type, (long) Short.toUnsignedInt(read16(key)));
-                case INT16 -> new GgufValue(type, (long) read16(key));
-                case UINT32 -> new GgufValue(type, u32(key));
-                case INT32 -> new GgufValue(type, (long) (int) u32(key));
-                case UINT64, INT64 -> new GgufValue(type, u64(key));
-                case FLOAT32 -> new GgufValue(type, Float.intBitsToFloat((int) u32(key)));
-                case FLOAT64 -> new GgufValue(type, Double.longBitsToDouble(u64(key)));
+                case UINT8 -> new GgufValue(type, (long) (u8(field) & 0xFF));
+                case INT8 -> new GgufValue(type, (long) (byte) u8(field));
+                case UINT16 -> new GgufValue(type, (long) Short.toUnsignedInt(read16(field)));
+                case INT16 -> new GgufValue(type, (long) read16(field));
+                case UINT32 -> new GgufValue(type, u32(field));
+                case INT32 -> new GgufValue(type, (long) (int) u32(field));
+                case UINT64, INT64 -> new GgufValue(type, u64(field));
+                case FLOAT32 -> new GgufValue(type, Float.intBitsToFloat((int) u32(field)));
+                case FLOAT64 -> new GgufValue(type, Double.longBitsToDouble(u64(field)));
                 case BOOL -> {
-                    int b = u8(key);
+                    int b = u8(field);
                     if (b != 0 && b != 1) {
                         throw error(key, at, "bool value " + b + " is neither 0 nor 1");
                     }
                     yield new GgufValue(type, b == 1);
                 }
-                case STRING -> new GgufValue(type, string(key, Long.MAX_VALUE));
+                case STRING -> new GgufValue(type, string(field, Long.MAX_VALUE));
                 case ARRAY -> new GgufValue(type, array(key, depth));
             };
         }
@@ -335,9 +355,9 @@ public final class GgufFile implements AutoCloseable {
             if (depth >= MAX_ARRAY_NESTING) {
                 throw error(key, pos, "arrays nested deeper than " + MAX_ARRAY_NESTING);
             }
-            GgufValueType et = valueType("element type of '" + key + "'");
+            GgufValueType et = valueType(() -> "element type of '" + key + "'");
             long countAt = pos;
-            long count = u64("length of array '" + key + "'");
+            long count = u64(() -> "length of array '" + key + "'");
             long minElement = et.size() > 0 ? et.size() : (et == GgufValueType.STRING ? 8 : 12);
             if (count < 0 || count > Integer.MAX_VALUE - 8 || count > remaining() / minElement) {
                 throw error("length of array '" + key + "'", countAt, "length " + Long.toUnsignedString(count)
@@ -360,7 +380,8 @@ public final class GgufFile implements AutoCloseable {
             }
             if (et == GgufValueType.STRING) {
                 for (int i = 0; i < n; i++) {
-                    string("element " + i + " of '" + key + "'", Long.MAX_VALUE, false);
+                    int element = i;
+                    string(() -> "element " + element + " of '" + key + "'", Long.MAX_VALUE, false);
                 }
                 return new GgufArray(et, n, seg.asSlice(start, pos - start), null);
             }
@@ -371,7 +392,7 @@ public final class GgufFile implements AutoCloseable {
             return new GgufArray(et, n, null, nested);
         }
 
-        private GgufValueType valueType(String field) {
+        private GgufValueType valueType(Supplier<String> field) {
             long at = pos;
             long id = u32(field);
             GgufValueType t = id <= 64 ? GgufValueType.fromId((int) id) : null;
@@ -381,15 +402,18 @@ public final class GgufFile implements AutoCloseable {
             return t;
         }
 
-        private String string(String field, long maxLen) {
+        private String string(Supplier<String> field, long maxLen) {
             return string(field, maxLen, true);
         }
 
-        private String string(String field, long maxLen, boolean decode) {
+        private String string(Supplier<String> field, long maxLen, boolean decode) {
             long at = pos;
-            long len = u64("length of " + field);
-            if (len < 0 || len > remaining() || len > maxLen) {
+            long len = u64(() -> "length of " + field.get());
+            if (len < 0 || len > remaining()) {
                 throw error(field, at, "string length " + Long.toUnsignedString(len) + " exceeds the " + remaining() + " bytes left");
+            }
+            if (len > maxLen) {
+                throw error(field, at, "string length " + len + " exceeds the limit of " + maxLen + " bytes");
             }
             if (len > Integer.MAX_VALUE - 8) {
                 throw error(field, at, "string of " + len + " bytes is too long");
@@ -401,6 +425,16 @@ public final class GgufFile implements AutoCloseable {
             }
             byte[] bytes = new byte[(int) len];
             MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, start, bytes, 0, (int) len);
+            boolean ascii = true;
+            for (byte c : bytes) {
+                if (c < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                return new String(bytes, StandardCharsets.US_ASCII);
+            }
             try {
                 return StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
@@ -415,32 +449,32 @@ public final class GgufFile implements AutoCloseable {
             return size - pos;
         }
 
-        private void need(long n, String field) {
+        private void need(long n, Supplier<String> field) {
             if (pos + n > size) {
                 throw error(field, pos, "file ends at byte " + size + " (truncated header)");
             }
         }
 
-        private int u8(String field) {
+        private int u8(Supplier<String> field) {
             need(1, field);
             return seg.get(ValueLayout.JAVA_BYTE, pos++) & 0xFF;
         }
 
-        private short read16(String field) {
+        private short read16(Supplier<String> field) {
             need(2, field);
             short v = seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos);
             pos += 2;
             return v;
         }
 
-        private long u32(String field) {
+        private long u32(Supplier<String> field) {
             need(4, field);
             long v = Integer.toUnsignedLong(seg.get(ValueLayout.JAVA_INT_UNALIGNED, pos));
             pos += 4;
             return v;
         }
 
-        private long u64(String field) {
+        private long u64(Supplier<String> field) {
             need(8, field);
             long v = seg.get(ValueLayout.JAVA_LONG_UNALIGNED, pos);
             pos += 8;
@@ -449,6 +483,10 @@ public final class GgufFile implements AutoCloseable {
 
         private GgufFormatException error(String field, long offset, String problem) {
             return new GgufFormatException(source + ": " + field + (offset >= 0 ? " at byte " + offset : "") + ": " + problem);
+        }
+
+        private GgufFormatException error(Supplier<String> field, long offset, String problem) {
+            return error(field.get(), offset, problem);
         }
     }
 

@@ -13,11 +13,11 @@ public record GgufValue(GgufValueType type, Object value) {
     }
 
     public static GgufValue ofU32(long v) {
-        return new GgufValue(GgufValueType.UINT32, v);
+        return checked(GgufValueType.UINT32, v);
     }
 
     public static GgufValue ofI32(long v) {
-        return new GgufValue(GgufValueType.INT32, v);
+        return checked(GgufValueType.INT32, v);
     }
 
     public static GgufValue ofU64(long v) {
@@ -34,6 +34,56 @@ public record GgufValue(GgufValueType type, Object value) {
 
     public static GgufValue ofArray(GgufArray a) {
         return new GgufValue(GgufValueType.ARRAY, a);
+    }
+
+    public static GgufValue ofU8(long v) {
+        return checked(GgufValueType.UINT8, v);
+    }
+
+    public static GgufValue ofI8(long v) {
+        return checked(GgufValueType.INT8, v);
+    }
+
+    public static GgufValue ofU16(long v) {
+        return checked(GgufValueType.UINT16, v);
+    }
+
+    public static GgufValue ofI16(long v) {
+        return checked(GgufValueType.INT16, v);
+    }
+
+    public static GgufValue ofI64(long v) {
+        return new GgufValue(GgufValueType.INT64, v);
+    }
+
+    public static GgufValue ofF64(double v) {
+        return new GgufValue(GgufValueType.FLOAT64, v);
+    }
+
+    private static GgufValue checked(GgufValueType type, long v) {
+        checkRange(type, v);
+        return new GgufValue(type, v);
+    }
+
+    /**
+     * Checks that {@code v} is representable in the integer type {@code type}.
+     *
+     * @throws IllegalArgumentException if it is not
+     */
+    static void checkRange(GgufValueType type, long v) {
+        boolean ok = switch (type) {
+            case UINT8 -> v >= 0 && v <= 0xFF;
+            case INT8 -> v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE;
+            case UINT16 -> v >= 0 && v <= 0xFFFF;
+            case INT16 -> v >= Short.MIN_VALUE && v <= Short.MAX_VALUE;
+            case UINT32 -> v >= 0 && v <= 0xFFFF_FFFFL;
+            case INT32 -> v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE;
+            case BOOL -> v == 0 || v == 1;
+            default -> true;
+        };
+        if (!ok) {
+            throw new IllegalArgumentException("value " + v + " does not fit in " + type);
+        }
     }
 
     /** Short human-readable rendering; long strings and arrays are summarised. */
