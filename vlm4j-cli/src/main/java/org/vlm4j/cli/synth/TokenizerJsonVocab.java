@@ -17,7 +17,7 @@ import java.util.zip.GZIPInputStream;
  * with their {@code special} flag (type 3 if special, else 4). Ids without a token become
  * {@code [PAD{i}]} (type 5). A {@code .gz} file is decompressed.
  *
- * <p>TODO(integrator): switch the parsing to {@code org.vlm4j.util.Json} (see {@link MiniJson}).
+ * <p>Parsing uses the engine's own {@code org.vlm4j.util.Json}.
  */
 public final class TokenizerJsonVocab {
     private TokenizerJsonVocab() {}
@@ -33,7 +33,7 @@ public final class TokenizerJsonVocab {
     }
 
     static SynthVocab fromJson(String text, String source, int rows) {
-        Map<?, ?> root = asMap(MiniJson.parse(text, source), source, "top level");
+        Map<?, ?> root = asMap(org.vlm4j.util.Json.parse(text, source), source, "top level");
         Map<?, ?> model = asMap(root.get("model"), source, "model");
         Object type = model.get("type");
         if (type != null && !"BPE".equals(type)) {
