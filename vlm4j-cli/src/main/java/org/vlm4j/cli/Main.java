@@ -34,6 +34,7 @@ public final class Main implements Callable<Integer> {
      */
     static final List<Supplier<Object>> COMMANDS = List.of(
             InfoCommand::new,
+            TokenizeCommand::new,
             SynthCommand::new);
 
     public static final int EXIT_OK = 0;
