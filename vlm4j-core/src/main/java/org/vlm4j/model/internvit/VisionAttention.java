@@ -12,29 +12,40 @@ import org.vlm4j.tensor.WorkerPool;
  * with {@code q} already scaled by {@code head_dim^-0.5} (the original model scales q before the
  * product).
  *
- * <p>Work is split into (head, query block) tasks. Each task holds the scores of its query block
- * against all keys in a per-thread scratch ({@code QUERY_BLOCK x seqPad} floats), so the 1025 x 1025
- * score matrices of all heads are never materialised at once. Keys are transposed once per layer into
- * {@code kT[head][dim][seqPad]} (zero-padded), which turns both products into register-tiled
- * micro-kernels: scores are 4 queries x 3 vectors of keys, {@code P v} is 4 queries x 2 vectors of
- * head dimensions. Instances own their buffers and are reused across layers and tiles; not
- * thread-safe (one attention at a time).
+ * <p>Work is split into (head, query block) tasks. Each task keeps the scores of its
+ * {@value #QUERY_BLOCK} queries against all keys in a per-thread scratch, so the 1025 x 1025 score
+ * matrices of all heads are never materialised at once. Once per layer, keys are packed per head
+ * into zero-padded panels of {@code 3 x vector length} keys ({@code [panel][dim][keys]}) and values
+ * into {@code [key][dim]} rows, so that both products run as register-tiled micro-kernels over
+ * contiguous, cache-resident data (the raw activations have a row stride of 4 KiB, which would make
+ * every head access alias in the caches): scores are 4 queries x 3 vectors of keys, {@code P v} is 4
+ * queries x 2 vectors of head dimensions over blocks of {@value #KEY_BLOCK} keys. Instances own their
+ * buffers and are reused across layers and tiles; not thread-safe (one forward at a time).
  */
 final class VisionAttention {
     /** Queries per task. */
     static final int QUERY_BLOCK = 32;
+    /** Keys per block of the {@code P v} product (keeps the value panel in L1). */
+    static final int KEY_BLOCK = 128;
     private static final int QT = 4; // query rows per micro-tile
-    private static final int KV = 3; // key vectors per score micro-tile
+    private static final int KV = 3; // key vectors per score micro-tile (one key panel)
     private static final int DV = 2; // dimension vectors per P.v micro-tile
 
     private final int seq;
     private final int heads;
     private final int headDim;
     private final int width;
+    private final int panel; // keys per panel
     private final int seqPad;
     private final int queryBlocks;
-    private final float[] kT;
+    private final float[] kPacked; // [head][panel][dim][panel keys]
+    private final float[] vPacked; // [head][key][dim]
     private final boolean vectorPv;
+    // per-task scratch layout
+    private final int sOff;
+    private final int accOff;
+    private final int invOff;
+    private final int scratchSize;
     private final ConcurrentLinkedDeque<float[]> scratch = new ConcurrentLinkedDeque<>();
     /** Forces the scalar kernels (tests compare both paths). */
     boolean forceScalar;
@@ -44,11 +55,16 @@ final class VisionAttention {
         this.heads = heads;
         this.headDim = headDim;
         this.width = heads * headDim;
-        int step = L * KV;
-        this.seqPad = (seq + step - 1) / step * step;
+        this.panel = L * KV;
+        this.seqPad = (seq + panel - 1) / panel * panel;
         this.queryBlocks = (seq + QUERY_BLOCK - 1) / QUERY_BLOCK;
-        this.kT = new float[Math.multiplyExact(Math.multiplyExact(heads, headDim), seqPad)];
+        this.kPacked = new float[Math.multiplyExact(Math.multiplyExact(heads, headDim), seqPad)];
+        this.vPacked = new float[Math.multiplyExact(Math.multiplyExact(heads, headDim), seq)];
         this.vectorPv = headDim % (L * DV) == 0;
+        this.sOff = QUERY_BLOCK * headDim; // queries of the block come first
+        this.accOff = sOff + QUERY_BLOCK * seqPad;
+        this.invOff = accOff + QUERY_BLOCK * headDim;
+        this.scratchSize = invOff + QUERY_BLOCK;
     }
 
     /**
@@ -57,183 +73,205 @@ final class VisionAttention {
      * {@code v} the biased keys and values. Writes {@code out [seq][width]} (heads concatenated).
      */
     void forward(WorkerPool pool, float[] q, float[] k, float[] v, float[] out) {
-        transposeKeys(pool, k);
+        pool.run(heads, h -> pack(h, k, v));
         pool.run(heads * queryBlocks, c -> {
-            int h = c / queryBlocks;
-            int q0 = (c % queryBlocks) * QUERY_BLOCK;
-            int q1 = Math.min(seq, q0 + QUERY_BLOCK);
             float[] s = scratch.pollFirst();
             if (s == null) {
-                s = new float[QUERY_BLOCK * seqPad + QUERY_BLOCK]; // scores, then 1/row sums
+                s = new float[scratchSize];
             }
             try {
-                block(h, q0, q1, q, v, out, s);
+                block(c / queryBlocks, (c % queryBlocks) * QUERY_BLOCK, q, out, s);
             } finally {
                 scratch.offerFirst(s);
             }
         });
     }
 
-    /** {@code kT[h][d][t] = k[t][h*headDim + d]}; the padding columns stay zero. */
-    private void transposeKeys(WorkerPool pool, float[] k) {
-        pool.run(heads, h -> {
-            int base = h * headDim * seqPad;
-            for (int t0 = 0; t0 < seq; t0 += 16) {
-                int t1 = Math.min(seq, t0 + 16);
-                for (int d = 0; d < headDim; d++) {
-                    int dst = base + d * seqPad;
-                    int src = h * headDim + d;
-                    for (int t = t0; t < t1; t++) {
-                        kT[dst + t] = k[t * width + src];
-                    }
-                }
-            }
-        });
-    }
-
-    private void block(int h, int q0, int q1, float[] q, float[] v, float[] out, float[] s) {
-        int kBase = h * headDim * seqPad;
+    /** Packs head {@code h}'s keys into panels and its values into contiguous rows; key padding stays zero. */
+    private void pack(int h, float[] k, float[] v) {
         int col = h * headDim;
-        // 1. scores s[i - q0][j] = q_i . k_j
-        int i = q0;
-        if (!forceScalar) {
-            for (; i + QT <= q1; i += QT) {
-                scoreTile4(q, i * width + col, kBase, s, (i - q0) * seqPad);
+        int kBase = h * headDim * seqPad;
+        int vBase = h * headDim * seq;
+        for (int j = 0; j < seq; j++) {
+            int dst = kBase + (j / panel) * headDim * panel + j % panel;
+            int src = j * width + col;
+            for (int d = 0; d < headDim; d++) {
+                kPacked[dst + d * panel] = k[src + d];
+            }
+            System.arraycopy(v, src, vPacked, vBase + j * headDim, headDim);
+        }
+    }
+
+    private void block(int h, int q0, float[] q, float[] out, float[] s) {
+        int rows = Math.min(seq, q0 + QUERY_BLOCK) - q0;
+        int col = h * headDim;
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(q, (q0 + r) * width + col, s, r * headDim, headDim);
+        }
+        int kBase = h * headDim * seqPad;
+        int vBase = h * headDim * seq;
+        int tiled = forceScalar ? 0 : rows / QT * QT;
+        // 1. scores s[r][j] = q_r . k_j
+        for (int p = 0; p < seqPad; p += panel) {
+            int kp = kBase + p * headDim;
+            for (int r = 0; r < tiled; r += QT) {
+                scoreTile(s, r * headDim, kp, sOff + r * seqPad + p);
             }
         }
-        for (; i < q1; i++) {
-            scoreRow(q, i * width + col, kBase, s, (i - q0) * seqPad);
+        for (int r = tiled; r < rows; r++) {
+            scoreRow(s, r * headDim, kBase, sOff + r * seqPad);
         }
-        // 2. softmax numerators in place, row sums kept for the end
-        int inv = QUERY_BLOCK * seqPad;
-        for (i = q0; i < q1; i++) {
-            int o = (i - q0) * seqPad;
-            float max = VitKernels.max(s, o, seq);
-            s[inv + i - q0] = 1f / VitKernels.expShiftSum(s, o, seq, max);
+        // 2. softmax numerators in place; 1 / row sums kept for the end
+        for (int r = 0; r < rows; r++) {
+            int o = sOff + r * seqPad;
+            s[invOff + r] = 1f / VitKernels.expShiftSum(s, o, seq, VitKernels.max(s, o, seq));
         }
-        // 3. out_i = (sum_j e_ij v_j) / sum_j e_ij
-        i = q0;
-        if (vectorPv && !forceScalar) {
-            for (; i + QT <= q1; i += QT) {
-                for (int d = 0; d < headDim; d += L * DV) {
-                    pvTile4(s, (i - q0) * seqPad, v, col + d, out, i * width + col + d, inv + i - q0);
+        // 3. acc_r = sum_j e_rj v_j, then out_r = acc_r / sum_j e_rj
+        int pvTiled = vectorPv ? tiled : 0;
+        for (int k0 = 0; k0 < seq && pvTiled > 0; k0 += KEY_BLOCK) {
+            int k1 = Math.min(seq, k0 + KEY_BLOCK);
+            for (int d = 0; d < headDim; d += L * DV) {
+                for (int r = 0; r < pvTiled; r += QT) {
+                    pvTile(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
                 }
             }
         }
-        for (; i < q1; i++) {
-            pvRow(s, (i - q0) * seqPad, v, col, out, i * width + col, s[inv + i - q0]);
+        for (int r = pvTiled; r < rows; r++) {
+            pvRow(s, r, vBase, accOff + r * headDim);
         }
-    }
-
-    /** Scores of 4 consecutive queries against all (padded) keys, 3 vectors of keys at a time. */
-    private void scoreTile4(float[] q, int qOff, int kBase, float[] s, int sOff) {
-        int qs = width;
-        for (int j = 0; j < seqPad; j += L * KV) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00;
-            FloatVector a20 = a00, a21 = a00, a22 = a00;
-            FloatVector a30 = a00, a31 = a00, a32 = a00;
-            int kp = kBase + j;
-            for (int d = 0; d < headDim; d++, kp += seqPad) {
-                FloatVector k0 = FloatVector.fromArray(F, kT, kp);
-                FloatVector k1 = FloatVector.fromArray(F, kT, kp + L);
-                FloatVector k2 = FloatVector.fromArray(F, kT, kp + 2 * L);
-                FloatVector b = FloatVector.broadcast(F, q[qOff + d]);
-                a00 = k0.fma(b, a00);
-                a01 = k1.fma(b, a01);
-                a02 = k2.fma(b, a02);
-                b = FloatVector.broadcast(F, q[qOff + qs + d]);
-                a10 = k0.fma(b, a10);
-                a11 = k1.fma(b, a11);
-                a12 = k2.fma(b, a12);
-                b = FloatVector.broadcast(F, q[qOff + 2 * qs + d]);
-                a20 = k0.fma(b, a20);
-                a21 = k1.fma(b, a21);
-                a22 = k2.fma(b, a22);
-                b = FloatVector.broadcast(F, q[qOff + 3 * qs + d]);
-                a30 = k0.fma(b, a30);
-                a31 = k1.fma(b, a31);
-                a32 = k2.fma(b, a32);
+        for (int r = 0; r < rows; r++) {
+            float inv = s[invOff + r];
+            int a = accOff + r * headDim;
+            int o = (q0 + r) * width + col;
+            for (int d = 0; d < headDim; d++) {
+                out[o + d] = s[a + d] * inv;
             }
-            int o = sOff + j;
-            a00.intoArray(s, o);
-            a01.intoArray(s, o + L);
-            a02.intoArray(s, o + 2 * L);
-            o += seqPad;
-            a10.intoArray(s, o);
-            a11.intoArray(s, o + L);
-            a12.intoArray(s, o + 2 * L);
-            o += seqPad;
-            a20.intoArray(s, o);
-            a21.intoArray(s, o + L);
-            a22.intoArray(s, o + 2 * L);
-            o += seqPad;
-            a30.intoArray(s, o);
-            a31.intoArray(s, o + L);
-            a32.intoArray(s, o + 2 * L);
         }
     }
 
-    /** Scores of one query (scalar reference and remainder path). */
-    private void scoreRow(float[] q, int qOff, int kBase, float[] s, int sOff) {
+    /** Scores of 4 queries (rows at {@code s[qOff ..]}) against one key panel. */
+    private void scoreTile(float[] s, int qOff, int kp, int outOff) {
+        int hd = headDim;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00;
+        for (int d = 0; d < hd; d++, kp += panel) {
+            FloatVector k0 = FloatVector.fromArray(F, kPacked, kp);
+            FloatVector k1 = FloatVector.fromArray(F, kPacked, kp + L);
+            FloatVector k2 = FloatVector.fromArray(F, kPacked, kp + 2 * L);
+            FloatVector b = FloatVector.broadcast(F, s[qOff + d]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            a02 = k2.fma(b, a02);
+            b = FloatVector.broadcast(F, s[qOff + hd + d]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            a12 = k2.fma(b, a12);
+            b = FloatVector.broadcast(F, s[qOff + 2 * hd + d]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            a22 = k2.fma(b, a22);
+            b = FloatVector.broadcast(F, s[qOff + 3 * hd + d]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            a32 = k2.fma(b, a32);
+        }
+        int o = outOff;
+        a00.intoArray(s, o);
+        a01.intoArray(s, o + L);
+        a02.intoArray(s, o + 2 * L);
+        o += seqPad;
+        a10.intoArray(s, o);
+        a11.intoArray(s, o + L);
+        a12.intoArray(s, o + 2 * L);
+        o += seqPad;
+        a20.intoArray(s, o);
+        a21.intoArray(s, o + L);
+        a22.intoArray(s, o + 2 * L);
+        o += seqPad;
+        a30.intoArray(s, o);
+        a31.intoArray(s, o + L);
+        a32.intoArray(s, o + 2 * L);
+    }
+
+    /** Scores of one query against all keys (scalar reference and remainder path). */
+    private void scoreRow(float[] s, int qOff, int kBase, int outOff) {
         for (int j = 0; j < seq; j++) {
+            int kp = kBase + (j / panel) * headDim * panel + j % panel;
             float acc = 0f;
             for (int d = 0; d < headDim; d++) {
-                acc += q[qOff + d] * kT[kBase + d * seqPad + j];
+                acc += s[qOff + d] * kPacked[kp + d * panel];
             }
-            s[sOff + j] = acc;
+            s[outOff + j] = acc;
         }
     }
 
-    /** {@code DV} vectors of output dimensions for 4 queries, summed over all keys. */
-    private void pvTile4(float[] s, int sOff, float[] v, int vCol, float[] out, int outOff, int r) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00;
-        FloatVector a10 = a00, a11 = a00;
-        FloatVector a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00;
-        int s1 = sOff + seqPad, s2 = s1 + seqPad, s3 = s2 + seqPad;
-        for (int j = 0, vp = vCol; j < seq; j++, vp += width) {
-            FloatVector v0 = FloatVector.fromArray(F, v, vp);
-            FloatVector v1 = FloatVector.fromArray(F, v, vp + L);
-            FloatVector p = FloatVector.broadcast(F, s[sOff + j]);
+    /**
+     * Adds keys {@code [k0, k1)} of {@code sum_j e_rj v_j} to the accumulators of query rows
+     * {@code r .. r+3}, for the {@code DV} dimension vectors starting at {@code vOff}/{@code accOff}.
+     */
+    private void pvTile(float[] s, int r, int k0, int k1, int vOff, int accOff, boolean first) {
+        int hd = headDim;
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+        if (first) {
+            a00 = FloatVector.zero(F);
+            a01 = a00;
+            a10 = a00;
+            a11 = a00;
+            a20 = a00;
+            a21 = a00;
+            a30 = a00;
+            a31 = a00;
+        } else {
+            a00 = FloatVector.fromArray(F, s, accOff);
+            a01 = FloatVector.fromArray(F, s, accOff + L);
+            a10 = FloatVector.fromArray(F, s, accOff + hd);
+            a11 = FloatVector.fromArray(F, s, accOff + hd + L);
+            a20 = FloatVector.fromArray(F, s, accOff + 2 * hd);
+            a21 = FloatVector.fromArray(F, s, accOff + 2 * hd + L);
+            a30 = FloatVector.fromArray(F, s, accOff + 3 * hd);
+            a31 = FloatVector.fromArray(F, s, accOff + 3 * hd + L);
+        }
+        int p0 = sOff + r * seqPad;
+        int p1 = p0 + seqPad, p2 = p1 + seqPad, p3 = p2 + seqPad;
+        for (int j = k0, vp = vOff + k0 * hd; j < k1; j++, vp += hd) {
+            FloatVector v0 = FloatVector.fromArray(F, vPacked, vp);
+            FloatVector v1 = FloatVector.fromArray(F, vPacked, vp + L);
+            FloatVector p = FloatVector.broadcast(F, s[p0 + j]);
             a00 = v0.fma(p, a00);
             a01 = v1.fma(p, a01);
-            p = FloatVector.broadcast(F, s[s1 + j]);
+            p = FloatVector.broadcast(F, s[p1 + j]);
             a10 = v0.fma(p, a10);
             a11 = v1.fma(p, a11);
-            p = FloatVector.broadcast(F, s[s2 + j]);
+            p = FloatVector.broadcast(F, s[p2 + j]);
             a20 = v0.fma(p, a20);
             a21 = v1.fma(p, a21);
-            p = FloatVector.broadcast(F, s[s3 + j]);
+            p = FloatVector.broadcast(F, s[p3 + j]);
             a30 = v0.fma(p, a30);
             a31 = v1.fma(p, a31);
         }
-        a00.mul(s[r]).intoArray(out, outOff);
-        a01.mul(s[r]).intoArray(out, outOff + L);
-        outOff += width;
-        a10.mul(s[r + 1]).intoArray(out, outOff);
-        a11.mul(s[r + 1]).intoArray(out, outOff + L);
-        outOff += width;
-        a20.mul(s[r + 2]).intoArray(out, outOff);
-        a21.mul(s[r + 2]).intoArray(out, outOff + L);
-        outOff += width;
-        a30.mul(s[r + 3]).intoArray(out, outOff);
-        a31.mul(s[r + 3]).intoArray(out, outOff + L);
+        a00.intoArray(s, accOff);
+        a01.intoArray(s, accOff + L);
+        a10.intoArray(s, accOff + hd);
+        a11.intoArray(s, accOff + hd + L);
+        a20.intoArray(s, accOff + 2 * hd);
+        a21.intoArray(s, accOff + 2 * hd + L);
+        a30.intoArray(s, accOff + 3 * hd);
+        a31.intoArray(s, accOff + 3 * hd + L);
     }
 
-    /** One query's output over all head dimensions (scalar reference and remainder path). */
-    private void pvRow(float[] s, int sOff, float[] v, int vCol, float[] out, int outOff, float inv) {
+    /** One query row's {@code sum_j e_rj v_j} over all keys (scalar reference and remainder path). */
+    private void pvRow(float[] s, int r, int vBase, int accOff) {
         for (int d = 0; d < headDim; d++) {
-            out[outOff + d] = 0f;
+            s[accOff + d] = 0f;
         }
-        for (int j = 0, vp = vCol; j < seq; j++, vp += width) {
-            float p = s[sOff + j];
+        int p0 = sOff + r * seqPad;
+        for (int j = 0, vp = vBase; j < seq; j++, vp += headDim) {
+            float p = s[p0 + j];
             for (int d = 0; d < headDim; d++) {
-                out[outOff + d] += p * v[vp + d];
+                s[accOff + d] += p * vPacked[vp + d];
             }
-        }
-        for (int d = 0; d < headDim; d++) {
-            out[outOff + d] *= inv;
         }
     }
 }

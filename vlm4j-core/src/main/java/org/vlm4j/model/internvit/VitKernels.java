@@ -120,7 +120,7 @@ final class VitKernels {
         for (; i < up; i += L) {
             acc = acc.add(FloatVector.fromArray(F, x, xOff + i));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += x[xOff + i];
         }
@@ -131,7 +131,7 @@ final class VitKernels {
             FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(mean);
             acc2 = d.fma(d, acc2);
         }
-        double var = acc2.reduceLanes(VectorOperators.ADD);
+        double var = sumLanes(acc2);
         for (; i < n; i++) {
             float d = x[xOff + i] - mean;
             var += d * d;
@@ -176,6 +176,19 @@ final class VitKernels {
             e.intoArray(x, off + i, m);
             acc = acc.add(e, m);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
+    }
+
+    /**
+     * Sum of the lanes in lane order. Unlike {@code reduceLanes(ADD)}, whose association order may
+     * differ between the JIT intrinsic and the Java fallback, this gives the same bits whether the
+     * caller runs interpreted or compiled, so encoding the same tile twice gives identical output.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) {
+            s += v.lane(i);
+        }
+        return s;
     }
 }
