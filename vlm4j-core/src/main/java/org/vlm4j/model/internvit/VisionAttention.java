@@ -18,17 +18,20 @@ import org.vlm4j.tensor.WorkerPool;
  * into zero-padded panels of {@code 3 x vector length} keys ({@code [panel][dim][keys]}) and values
  * into {@code [key][dim]} rows, so that both products run as register-tiled micro-kernels over
  * contiguous, cache-resident data (the raw activations have a row stride of 4 KiB, which would make
- * every head access alias in the caches): scores are 4 queries x 3 vectors of keys, {@code P v} is 4
+ * every head access alias in the caches): scores are 3 queries x 3 vectors of keys, {@code P v} is 4
  * queries x 2 vectors of head dimensions over blocks of {@value #KEY_BLOCK} keys. Instances own their
  * buffers and are reused across layers and tiles; not thread-safe (one forward at a time).
  */
 final class VisionAttention {
     /** Queries per task. */
-    static final int QUERY_BLOCK = 32;
+    static final int QUERY_BLOCK = 24;
     /** Keys per block of the {@code P v} product (keeps the value panel in L1). */
     static final int KEY_BLOCK = 128;
-    private static final int QT = 4; // query rows per micro-tile
+    // Micro-tile shapes. At most ~13 live vector registers: with AVX2's 16, a 4x3 tile (16 live)
+    // made C2 spill and ran at half the speed of 3x3 on the development machine.
+    private static final int SQ = 3; // query rows per score micro-tile
     private static final int KV = 3; // key vectors per score micro-tile (one key panel)
+    private static final int PQ = 4; // query rows per P.v micro-tile
     private static final int DV = 2; // dimension vectors per P.v micro-tile
 
     private final int seq;
@@ -110,16 +113,24 @@ final class VisionAttention {
         }
         int kBase = h * headDim * seqPad;
         int vBase = h * headDim * seq;
-        int tiled = forceScalar ? 0 : rows / QT * QT;
+        boolean vec = !forceScalar;
         // 1. scores s[r][j] = q_r . k_j
-        for (int p = 0; p < seqPad; p += panel) {
-            int kp = kBase + p * headDim;
-            for (int r = 0; r < tiled; r += QT) {
-                scoreTile(s, r * headDim, kp, sOff + r * seqPad + p);
+        if (vec) {
+            int tiled = rows / SQ * SQ;
+            for (int p = 0; p < seqPad; p += panel) {
+                int kp = kBase + p * headDim;
+                int r = 0;
+                for (; r < tiled; r += SQ) {
+                    scoreTile(s, r * headDim, kp, sOff + r * seqPad + p);
+                }
+                for (; r < rows; r++) {
+                    scoreTile1(s, r * headDim, kp, sOff + r * seqPad + p);
+                }
             }
-        }
-        for (int r = tiled; r < rows; r++) {
-            scoreRow(s, r * headDim, kBase, sOff + r * seqPad);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                scoreRow(s, r * headDim, kBase, sOff + r * seqPad);
+            }
         }
         // 2. softmax numerators in place; 1 / row sums kept for the end
         for (int r = 0; r < rows; r++) {
@@ -127,17 +138,24 @@ final class VisionAttention {
             s[invOff + r] = 1f / VitKernels.expShiftSum(s, o, seq, VitKernels.max(s, o, seq));
         }
         // 3. acc_r = sum_j e_rj v_j, then out_r = acc_r / sum_j e_rj
-        int pvTiled = vectorPv ? tiled : 0;
-        for (int k0 = 0; k0 < seq && pvTiled > 0; k0 += KEY_BLOCK) {
-            int k1 = Math.min(seq, k0 + KEY_BLOCK);
-            for (int d = 0; d < headDim; d += L * DV) {
-                for (int r = 0; r < pvTiled; r += QT) {
-                    pvTile(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
+        if (vec && vectorPv) {
+            int tiled = rows / PQ * PQ;
+            for (int k0 = 0; k0 < seq; k0 += KEY_BLOCK) {
+                int k1 = Math.min(seq, k0 + KEY_BLOCK);
+                for (int d = 0; d < headDim; d += L * DV) {
+                    int r = 0;
+                    for (; r < tiled; r += PQ) {
+                        pvTile(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
+                    }
+                    for (; r < rows; r++) {
+                        pvTile1(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
+                    }
                 }
             }
-        }
-        for (int r = pvTiled; r < rows; r++) {
-            pvRow(s, r, vBase, accOff + r * headDim);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                pvRow(s, r, vBase, accOff + r * headDim);
+            }
         }
         for (int r = 0; r < rows; r++) {
             float inv = s[invOff + r];
@@ -149,13 +167,12 @@ final class VisionAttention {
         }
     }
 
-    /** Scores of 4 queries (rows at {@code s[qOff ..]}) against one key panel. */
+    /** Scores of 3 queries (rows at {@code s[qOff ..]}) against one key panel. */
     private void scoreTile(float[] s, int qOff, int kp, int outOff) {
         int hd = headDim;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00;
         for (int d = 0; d < hd; d++, kp += panel) {
             FloatVector k0 = FloatVector.fromArray(F, kPacked, kp);
             FloatVector k1 = FloatVector.fromArray(F, kPacked, kp + L);
@@ -172,10 +189,6 @@ final class VisionAttention {
             a20 = k0.fma(b, a20);
             a21 = k1.fma(b, a21);
             a22 = k2.fma(b, a22);
-            b = FloatVector.broadcast(F, s[qOff + 3 * hd + d]);
-            a30 = k0.fma(b, a30);
-            a31 = k1.fma(b, a31);
-            a32 = k2.fma(b, a32);
         }
         int o = outOff;
         a00.intoArray(s, o);
@@ -189,13 +202,23 @@ final class VisionAttention {
         a20.intoArray(s, o);
         a21.intoArray(s, o + L);
         a22.intoArray(s, o + 2 * L);
-        o += seqPad;
-        a30.intoArray(s, o);
-        a31.intoArray(s, o + L);
-        a32.intoArray(s, o + 2 * L);
     }
 
-    /** Scores of one query against all keys (scalar reference and remainder path). */
+    /** Scores of one query against one key panel (remainder rows). */
+    private void scoreTile1(float[] s, int qOff, int kp, int outOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        for (int d = 0; d < headDim; d++, kp += panel) {
+            FloatVector b = FloatVector.broadcast(F, s[qOff + d]);
+            a0 = FloatVector.fromArray(F, kPacked, kp).fma(b, a0);
+            a1 = FloatVector.fromArray(F, kPacked, kp + L).fma(b, a1);
+            a2 = FloatVector.fromArray(F, kPacked, kp + 2 * L).fma(b, a2);
+        }
+        a0.intoArray(s, outOff);
+        a1.intoArray(s, outOff + L);
+        a2.intoArray(s, outOff + 2 * L);
+    }
+
+    /** Scores of one query against all keys (scalar reference path). */
     private void scoreRow(float[] s, int qOff, int kBase, int outOff) {
         for (int j = 0; j < seq; j++) {
             int kp = kBase + (j / panel) * headDim * panel + j % panel;
@@ -261,7 +284,21 @@ final class VisionAttention {
         a31.intoArray(s, accOff + 3 * hd + L);
     }
 
-    /** One query row's {@code sum_j e_rj v_j} over all keys (scalar reference and remainder path). */
+    /** {@link #pvTile} for a single query row (remainder rows). */
+    private void pvTile1(float[] s, int r, int k0, int k1, int vOff, int accOff, boolean first) {
+        FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, accOff);
+        FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, accOff + L);
+        int p0 = sOff + r * seqPad;
+        for (int j = k0, vp = vOff + k0 * headDim; j < k1; j++, vp += headDim) {
+            FloatVector p = FloatVector.broadcast(F, s[p0 + j]);
+            a0 = FloatVector.fromArray(F, vPacked, vp).fma(p, a0);
+            a1 = FloatVector.fromArray(F, vPacked, vp + L).fma(p, a1);
+        }
+        a0.intoArray(s, accOff);
+        a1.intoArray(s, accOff + L);
+    }
+
+    /** One query row's {@code sum_j e_rj v_j} over all keys (scalar reference path). */
     private void pvRow(float[] s, int r, int vBase, int accOff) {
         for (int d = 0; d < headDim; d++) {
             s[accOff + d] = 0f;
