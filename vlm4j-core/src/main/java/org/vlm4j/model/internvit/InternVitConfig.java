@@ -158,6 +158,15 @@ public record InternVitConfig(int imageSize, int patchSize, int hiddenSize, int 
         return imageStd.clone();
     }
 
+    /** One-line summary for logs and start-up banners. */
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT,
+                "InternViT %dpx/%d: %d layers, width %d, %d heads x %d, MLP %d, LN eps %.0e; pixel shuffle %d -> %d tokens x %d",
+                imageSize, patchSize, layers, hiddenSize, heads, headDim(), intermediateSize, layerNormEps, scaleFactor,
+                tokensPerTile(), projectionDim);
+    }
+
     /** Patches per tile side (32). */
     public int gridSize() {
         return imageSize / patchSize;

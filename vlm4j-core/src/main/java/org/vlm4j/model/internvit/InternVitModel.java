@@ -68,6 +68,12 @@ public final class InternVitModel implements AutoCloseable {
         return new InternVitEncoder(weights, pool);
     }
 
+    /** The config plus the storage type of the encoder's and projector's matrices, for banners. */
+    @Override
+    public String toString() {
+        return weights.config + "; weights " + weights.layers[0].up().type() + ", projector " + weights.proj1.type();
+    }
+
     /** Package access for tests. */
     InternVitWeights weights() {
         return weights;

@@ -79,6 +79,27 @@ public final class InternVitBench {
                 System.out.printf("attention (1 layer, 16 heads x 1025^2): %.1f ms wall, %.1f ms cpu%n",
                         (System.nanoTime() - t0) / 1e6, (cpu() - c0) / 1e6);
             }
+            // per-layer element-wise work at full size, single thread, CPU time
+            float[] ones = vec(4096, r, 1, 0.1f), zeros = vec(4096, r, 0, 0.1f);
+            float[] big = vec(1025 * 4096, r, 0, 1);
+            for (int i = 0; i < 6; i++) {
+                long c0 = cpu();
+                for (int t = 0; t < 1025; t++) {
+                    VitKernels.layerNorm(o, t * 1024, q, t * 1024, ones, zeros, 1024, 1e-6f);
+                }
+                long c1 = cpu();
+                for (int t = 0; t < 1025; t++) {
+                    VitKernels.biasGelu(big, t * 4096, zeros, 4096);
+                }
+                long c2 = cpu();
+                for (int t = 0; t < 1025; t++) {
+                    VitKernels.residual(o, t * 1024, q, t * 1024, zeros, ones, 1024);
+                    VitKernels.biasScale(k, t * 1024, zeros, 1f, 1024);
+                }
+                long c3 = cpu();
+                System.out.printf("layerNorm x1 %.1f ms, bias+gelu(4096) %.1f ms, residual+biasScale %.1f ms (cpu)%n",
+                        (c1 - c0) / 1e6, (c2 - c1) / 1e6, (c3 - c2) / 1e6);
+            }
             if (attentionOnly) {
                 return;
             }

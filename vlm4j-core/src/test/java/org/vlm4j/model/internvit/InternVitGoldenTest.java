@@ -65,6 +65,8 @@ class InternVitGoldenTest {
             assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, c.imageMean());
             assertArrayEquals(new float[] {0.229f, 0.224f, 0.225f}, c.imageStd());
             assertEquals(GgmlType.F32, m.weights().layers[1].up().type());
+            assertEquals("InternViT 448px/14: 2 layers, width 64, 4 heads x 16, MLP 128, LN eps 1e-06; pixel shuffle 2 -> 256 tokens x 64"
+                    + "; weights F32, projector F32", m.toString());
         }
         try (InternVitModel m = InternVitModel.load(mmproj("f16"))) {
             assertEquals(GgmlType.F16, m.weights().layers[1].up().type());

@@ -144,6 +144,19 @@ class InternVitLoadTest {
         }
     }
 
+    @Test
+    void encoderChecksArguments() {
+        InternVitModel m = InternVitModel.fromGguf(base);
+        InternVitEncoder enc = m.newEncoder(pool);
+        int per = m.config().pixelsPerTile();
+        assertThrows(IllegalArgumentException.class, () -> enc.encode(new float[per + 1], 1));
+        assertThrows(IllegalArgumentException.class, () -> enc.encode(new float[per], 2));
+        assertEquals(0, enc.encode(new float[0], 0).length);
+        assertThrows(IndexOutOfBoundsException.class, () -> enc.lastHiddenState(new float[per], 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> enc.encodeTile(new float[per], 0, new float[100], 0));
+        assertThrows(NullPointerException.class, () -> m.newEncoder(null));
+    }
+
     /** Re-types every linear weight (not the 14-wide patch kernel) and encodes img448. */
     private static float encodeWithType(GgmlType type) {
         TestGgufWriter w = copy();

@@ -75,6 +75,11 @@ class VisionAttentionTest {
         float[] again = new float[n];
         att.forward(pool, q, k, v, again);
         assertArrayEquals(fast, again, "reusing the buffers gives identical output");
+        try (WorkerPool one = WorkerPool.create(1)) {
+            float[] single = new float[n];
+            new VisionAttention(seq, heads, hd).forward(one, q, k, v, single);
+            assertArrayEquals(fast, single, "the result does not depend on the thread count");
+        }
         att.forceScalar = true;
         float[] scalar = new float[n];
         att.forward(pool, q, k, v, scalar);
