@@ -38,7 +38,9 @@ final class VitKernels {
      */
     static FloatVector exp(FloatVector x) {
         x = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = x.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        // j = round(x log2e) + 1.5 * 2^23: its low mantissa bits hold the integer n (no float->int convert)
+        FloatVector j = x.fma(x.broadcast(LOG2E), x.broadcast(ROUND_MAGIC));
+        FloatVector n = j.sub(ROUND_MAGIC);
         FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
         r = n.fma(x.broadcast(-LN2_LO), r);
         FloatVector p = r.broadcast(1.9875691500e-4f)
@@ -48,7 +50,8 @@ final class VitKernels {
                 .fma(r, r.broadcast(1.6666665459e-1f))
                 .fma(r, r.broadcast(5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n: exponent field n + 127; the bits of j are 0x4B400000 + n
+        IntVector bits = j.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
         return p.mul(bits.reinterpretAsFloats());
     }
 
