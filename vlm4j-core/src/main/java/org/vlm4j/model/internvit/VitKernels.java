@@ -2,7 +2,6 @@ package org.vlm4j.model.internvit;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.vlm4j.tensor.Ops;
@@ -148,38 +147,6 @@ final class VitKernels {
         for (; i < n; i++) {
             out[outOff + i] = (x[xOff + i] - mean) * inv * w[i] + b[i];
         }
-    }
-
-    /** Maximum of {@code x[off .. off+n)}. */
-    static float max(float[] x, int off, int n) {
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            m = m.max(FloatVector.fromArray(F, x, off + i));
-        }
-        float r = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            r = Math.max(r, x[off + i]);
-        }
-        return r;
-    }
-
-    /** {@code x[i] = e^(x[i] - max)} in place; returns the sum of the results. */
-    static float expShiftSum(float[] x, int off, int n, float max) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i, m).sub(max));
-            e.intoArray(x, off + i, m);
-            acc = acc.add(e, m);
-        }
-        return sumLanes(acc);
     }
 
     /**
