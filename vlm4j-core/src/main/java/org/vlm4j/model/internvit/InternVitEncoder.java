@@ -2,6 +2,7 @@ package org.vlm4j.model.internvit;
 
 import java.util.Objects;
 import org.vlm4j.tensor.MatOps;
+import org.vlm4j.tensor.WeightMatrix;
 import org.vlm4j.tensor.WorkerPool;
 
 /**
@@ -20,6 +21,12 @@ import org.vlm4j.tensor.WorkerPool;
  */
 public final class InternVitEncoder {
     private static final int TOKEN_GRAIN = 8;
+
+    /** The matrix product used for every linear layer; a seam for benchmarks (default {@link MatOps#matMul}). */
+    @FunctionalInterface
+    interface Gemm {
+        void matMul(WorkerPool pool, WeightMatrix w, float[] x, int n, float[] out);
+    }
 
     private final InternVitWeights w;
     private final InternVitConfig c;
@@ -40,6 +47,7 @@ public final class InternVitEncoder {
     private final float[] cols; // [patches][3 p p]
     private final float[] projMid; // [tokens][projDim]
     private final float[] projOut; // [tokens][projDim]
+    Gemm gemm = MatOps::matMul;
 
     InternVitEncoder(InternVitWeights weights, WorkerPool pool) {
         this.w = weights;
@@ -123,13 +131,13 @@ public final class InternVitEncoder {
                         InternVitConfig.PROJECTOR_LAYER_NORM_EPS);
             }
         });
-        MatOps.matMul(pool, w.proj1, normed, tokens, projMid);
+        gemm.matMul(pool, w.proj1, normed, tokens, projMid);
         pool.forRange(tokens, TOKEN_GRAIN, (a, b) -> {
             for (int t = a; t < b; t++) {
                 VitKernels.biasGelu(projMid, t * d, w.proj1Bias, d);
             }
         });
-        MatOps.matMul(pool, w.proj3, projMid, tokens, projOut);
+        gemm.matMul(pool, w.proj3, projMid, tokens, projOut);
         for (int t = 0; t < tokens; t++) {
             VitKernels.biasScale(projOut, t * d, w.proj3Bias, 1f, d);
         }
@@ -146,9 +154,9 @@ public final class InternVitEncoder {
             InternVitWeights.Layer l = layers[i];
             InternVitWeights.Layer next = i + 1 < layers.length ? layers[i + 1] : null;
             // attention block: x = LN1(h) already computed
-            MatOps.matMul(pool, l.q(), x, seq, q);
-            MatOps.matMul(pool, l.k(), x, seq, k);
-            MatOps.matMul(pool, l.v(), x, seq, v);
+            gemm.matMul(pool, l.q(), x, seq, q);
+            gemm.matMul(pool, l.k(), x, seq, k);
+            gemm.matMul(pool, l.v(), x, seq, v);
             pool.forRange(seq, TOKEN_GRAIN, (a, b) -> {
                 for (int t = a; t < b; t++) {
                     int o = t * width;
@@ -158,17 +166,17 @@ public final class InternVitEncoder {
                 }
             });
             attention.forward(pool, q, k, v, x);
-            MatOps.matMul(pool, l.out(), x, seq, y);
+            gemm.matMul(pool, l.out(), x, seq, y);
             residualAndNorm(l.outBias(), l.ls1(), l.ln2Weight(), l.ln2Bias());
             // MLP block: x = LN2(h)
-            MatOps.matMul(pool, l.up(), x, seq, mlp);
+            gemm.matMul(pool, l.up(), x, seq, mlp);
             int f = c.intermediateSize();
             pool.forRange(seq, TOKEN_GRAIN, (a, b) -> {
                 for (int t = a; t < b; t++) {
                     VitKernels.biasGelu(mlp, t * f, l.upBias(), f);
                 }
             });
-            MatOps.matMul(pool, l.down(), mlp, seq, y);
+            gemm.matMul(pool, l.down(), mlp, seq, y);
             residualAndNorm(l.downBias(), l.ls2(), next == null ? null : next.ln1Weight(), next == null ? null : next.ln1Bias());
         }
     }
@@ -219,7 +227,7 @@ public final class InternVitEncoder {
                 }
             }
         });
-        MatOps.matMul(pool, w.patchWeight, cols, patches, y);
+        gemm.matMul(pool, w.patchWeight, cols, patches, y);
         float[] pos = w.positionEmbedding;
         for (int i = 0; i < width; i++) {
             h[i] = w.classEmbedding[i] + pos[i];

@@ -9,7 +9,7 @@ import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Manual benchmark (not a test): a full-width InternViT-300M with random F16 weights, timed per tile
- * and per part. Usage: {@code java ... InternVitBench [layers=24] [threads=2] [tiles=2]}.
+ * and per part. Usage: {@code java ... InternVitBench [layers=24] [threads=2] [tiles=2] [att|nogemm]}.
  */
 public final class InternVitBench {
     private InternVitBench() {}
@@ -104,6 +104,9 @@ public final class InternVitBench {
                 return;
             }
             InternVitEncoder enc = InternVitModel.of(w).newEncoder(pool);
+            if (args.length > 3 && args[3].equals("nogemm")) {
+                enc.gemm = (p, m, x, n, out) -> { }; // time everything but the matrix products
+            }
             float[] out = new float[c.tokensPerTile() * c.projectionDim()];
             for (int t = 0; t < tiles; t++) {
                 long t0 = System.nanoTime();
