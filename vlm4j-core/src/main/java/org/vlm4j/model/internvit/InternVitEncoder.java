@@ -157,15 +157,7 @@ public final class InternVitEncoder {
             gemm.matMul(pool, l.q(), x, seq, q);
             gemm.matMul(pool, l.k(), x, seq, k);
             gemm.matMul(pool, l.v(), x, seq, v);
-            pool.forRange(seq, TOKEN_GRAIN, (a, b) -> {
-                for (int t = a; t < b; t++) {
-                    int o = t * width;
-                    VitKernels.biasScale(q, o, l.qBias(), qScale, width);
-                    VitKernels.biasScale(k, o, l.kBias(), 1f, width);
-                    VitKernels.biasScale(v, o, l.vBias(), 1f, width);
-                }
-            });
-            attention.forward(pool, q, k, v, x);
+            attention.forward(pool, q, l.qBias(), qScale, k, l.kBias(), v, l.vBias(), x);
             gemm.matMul(pool, l.out(), x, seq, y);
             residualAndNorm(l.outBias(), l.ls1(), l.ln2Weight(), l.ln2Bias());
             // MLP block: x = LN2(h)

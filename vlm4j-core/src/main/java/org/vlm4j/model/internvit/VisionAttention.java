@@ -44,6 +44,7 @@ final class VisionAttention {
     private final int queryBlocks;
     private final float[] kPacked; // [head][key][dim]
     private final float[] vPacked; // [head][key][dim]
+    private final float[] zeros;
     // per-task scratch layout: qT [dim][QB], sT [key][QB], accT [dim][QB], inv [QB]
     private final int sOff;
     private final int accOff;
@@ -61,6 +62,7 @@ final class VisionAttention {
         this.queryBlocks = (seq + QUERY_BLOCK - 1) / QUERY_BLOCK;
         this.kPacked = new float[Math.multiplyExact(width, seq)];
         this.vPacked = new float[Math.multiplyExact(width, seq)];
+        this.zeros = new float[width];
         this.sOff = headDim * QUERY_BLOCK;
         this.accOff = sOff + seq * QUERY_BLOCK;
         this.invOff = accOff + headDim * QUERY_BLOCK;
@@ -69,35 +71,49 @@ final class VisionAttention {
 
     /**
      * Attention for all heads: {@code q, k, v} are {@code [seq][width]} with head {@code h} at columns
-     * {@code h*headDim ..}; {@code q} must already hold the scaled, biased queries, {@code k} and
-     * {@code v} the biased keys and values. Writes {@code out [seq][width]} (heads concatenated).
+     * {@code h*headDim ..}, holding finished (biased, q scaled) queries, keys and values. Writes
+     * {@code out [seq][width]} (heads concatenated).
      */
     void forward(WorkerPool pool, float[] q, float[] k, float[] v, float[] out) {
-        pool.run(heads, h -> pack(h, k, v));
+        forward(pool, q, zeros, 1f, k, zeros, v, zeros, out);
+    }
+
+    /**
+     * Attention on raw projections: uses {@code (q + qBias) * qScale}, {@code k + kBias} and
+     * {@code v + vBias} (biases of length {@code width}) without modifying the inputs. The biases are
+     * applied while packing, which saves three passes over the activations.
+     */
+    void forward(WorkerPool pool, float[] q, float[] qBias, float qScale, float[] k, float[] kBias, float[] v,
+            float[] vBias, float[] out) {
+        pool.run(heads, h -> pack(h, k, kBias, v, vBias));
         pool.run(heads * queryBlocks, c -> {
             float[] s = scratch.pollFirst();
             if (s == null) {
                 s = new float[scratchSize];
             }
             try {
-                block(c / queryBlocks, (c % queryBlocks) * QUERY_BLOCK, q, out, s);
+                block(c / queryBlocks, (c % queryBlocks) * QUERY_BLOCK, q, qBias, qScale, out, s);
             } finally {
                 scratch.offerFirst(s);
             }
         });
     }
 
-    /** Copies head {@code h}'s keys and values into contiguous {@code [key][dim]} rows. */
-    private void pack(int h, float[] k, float[] v) {
+    /** Copies head {@code h}'s biased keys and values into contiguous {@code [key][dim]} rows. */
+    private void pack(int h, float[] k, float[] kBias, float[] v, float[] vBias) {
         int col = h * headDim;
         int base = h * headDim * seq;
         for (int j = 0; j < seq; j++) {
-            System.arraycopy(k, j * width + col, kPacked, base + j * headDim, headDim);
-            System.arraycopy(v, j * width + col, vPacked, base + j * headDim, headDim);
+            int src = j * width + col;
+            int dst = base + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+                kPacked[dst + d] = k[src + d] + kBias[col + d];
+                vPacked[dst + d] = v[src + d] + vBias[col + d];
+            }
         }
     }
 
-    private void block(int h, int q0, float[] q, float[] out, float[] s) {
+    private void block(int h, int q0, float[] q, float[] qBias, float qScale, float[] out, float[] s) {
         final int qb = QUERY_BLOCK;
         int rows = Math.min(seq, q0 + qb) - q0;
         int col = h * headDim;
@@ -106,7 +122,7 @@ final class VisionAttention {
             if (i < rows) {
                 int src = (q0 + i) * width + col;
                 for (int d = 0; d < headDim; d++) {
-                    s[d * qb + i] = q[src + d];
+                    s[d * qb + i] = (q[src + d] + qBias[col + d]) * qScale;
                 }
             } else {
                 for (int d = 0; d < headDim; d++) {
