@@ -15,8 +15,8 @@ import org.vlm4j.tensor.WorkerPool;
  * Every matrix product runs through {@link MatOps#matMul} over all 1025 tokens of a tile; attention
  * is {@link VisionAttention}; the element-wise work is vectorised and parallel over tokens.
  *
- * <p>An encoder owns about {@code 1025 x (6 C + F)} floats of activation buffers (~44 MB for the
- * 300M model), allocated once and reused for every layer and tile. It is <b>not thread-safe</b>: use
+ * <p>An encoder owns about {@code 1025 x (8 C + F)} floats of activation and attention buffers
+ * (~55 MB for the 300M model), allocated once and reused for every layer and tile. It is <b>not thread-safe</b>: use
  * one encoder per concurrent caller ({@link InternVitModel#newEncoder}).
  */
 public final class InternVitEncoder {
