@@ -9,8 +9,8 @@ import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Bidirectional multi-head self-attention over one tile's tokens: {@code softmax(q k^T) v} per head,
- * with {@code q} already scaled by {@code head_dim^-0.5} (the original model scales q before the
- * product).
+ * no mask, with {@code q} scaled by {@code head_dim^-0.5} before the product as the original model
+ * does ({@code (q * scale) @ k^T}).
  *
  * <p>Work is split into (head, query block) tasks of {@code 3 x vector length} queries (24 with
  * AVX2). Each task keeps the scores of its queries against all keys in a per-thread scratch, so the
