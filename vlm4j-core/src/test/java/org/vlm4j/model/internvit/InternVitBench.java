@@ -63,7 +63,7 @@ public final class InternVitBench {
         int tiles = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         boolean attentionOnly = args.length > 3 && args[3].equals("att");
         InternVitConfig c = new InternVitConfig(448, 14, 1024, 4096, layers, 16, 1e-6f, 2, 1024,
-                InternVitConfig.IMAGENET_MEAN, InternVitConfig.IMAGENET_STD, 1, 12);
+                InternVitConfig.imagenetMean(), InternVitConfig.imagenetStd(), 1, 12);
         InternVitWeights w = randomWeights(c, 1);
         float[] pixels = vec(c.pixelsPerTile(), new Random(2), 0, 1);
         try (WorkerPool pool = WorkerPool.create(threads)) {

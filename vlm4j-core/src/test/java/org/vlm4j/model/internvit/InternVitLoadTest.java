@@ -122,8 +122,8 @@ class InternVitLoadTest {
                 .remove("clip.vision.preproc_min_tiles").remove("clip.vision.preproc_max_tiles")
                 .remove("clip.vision.projector.scale_factor").remove("clip.vision.projection_dim");
         InternVitConfig c = InternVitModel.fromGguf(w.parse("old-converter.gguf")).config();
-        assertArrayEquals(InternVitConfig.IMAGENET_MEAN, c.imageMean());
-        assertArrayEquals(InternVitConfig.IMAGENET_STD, c.imageStd());
+        assertArrayEquals(InternVitConfig.imagenetMean(), c.imageMean());
+        assertArrayEquals(InternVitConfig.imagenetStd(), c.imageStd());
         assertEquals(1, c.minTiles());
         assertEquals(12, c.maxTiles());
         assertEquals(2, c.scaleFactor());
