@@ -68,21 +68,31 @@ final class FloatTypeVectors {
 
     // ---- F16
 
-    /** L halves at byte offset {@code off} as f32, exact (see the class comment). */
-    static FloatVector f16(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off, LE).convertShape(S2I, I, 0);
-        IntVector em = h.and(0x7FFF);
-        IntVector bits = em.lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        // em >= 0x7C00 (inf/NaN) <=> bit 15 of em + 0x400; spread it to 0x7F800000 without a mask
-        IntVector special = em.add(0x400).lanewise(LSHL, 16).lanewise(ASHR, 31).and(0x7F800000);
-        return bits.or(special).or(h.and(0x80000000)).reinterpretAsFloats();
+    /**
+     * F16 to F32 with the vector bit trick of the class comment (the conversion {@link #dotF16}
+     * uses inline), for the exhaustive exactness test and benchmarks.
+     */
+    static void dequantizeF16BitTrick(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
+            IntVector em = h.and(0x7FFF);
+            IntVector bits = em.lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            // em >= 0x7C00 (inf/NaN) <=> bit 15 of em + 0x400; spread it to 0x7F800000 without a mask
+            IntVector special = em.add(0x400).lanewise(LSHL, 16).lanewise(ASHR, 31).and(0x7F800000);
+            bits.or(special).or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(w.get(S16, off + 2L * i));
+        }
     }
 
     static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
-            // inlined f16(): a helper returning a vector is not reliably inlined by C2
+            // the conversion of dequantizeF16BitTrick, inline: C2 does not reliably inline helpers
+            // that return vectors, and a boxed vector costs 2-3x
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
             IntVector em = h.and(0x7FFF);
             IntVector bits = em.lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();

@@ -10,9 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * dequantizes its rows once into a thread-local f32 panel (packed transposed for the
  * micro-kernel, see {@link GemmVectors}) and multiplies it with every token of its block, so the
  * conversion cost of F16/BF16/Q8_0/Q4_0 weights is paid once per row block instead of once per
- * token. The K dimension is walked in blocks of {@link #KC} so that the active panel slice
- * (KC x MR floats, 16 KiB on AVX2) stays in L1 while the activations stream from L2/L3.
- * Consecutive chunks of the same row block on one thread reuse the panel.
+ * token. Consecutive chunks of the same row block on one thread reuse the panel. (Blocking K
+ * so that the panel slice stays in L1 measured slower: the panel streams well from L2.)
  *
  * <p>Quantized weights take the float route here (dequantized weights x f32 activations): the
  * product is compute-bound, and 8 FMA lanes per instruction beat the 16-bit integer
@@ -21,8 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Gemm {
     private Gemm() {}
 
-    /** K block: 16 KiB of panel per micro-kernel pass on AVX2. */
-    static final int KC = 256;
     /** Below this many tokens the per-token matrix-vector path is used. */
     static final int MIN_TOKENS = 4;
 
@@ -32,6 +29,7 @@ final class Gemm {
     private static final class Scratch {
         float[] panel = new float[0];
         float[] row = new float[0];
+        float[] tile = new float[GemmVectors.NR * GemmVectors.MR];
         long call = -1;
         int rowBlock = -1;
     }
@@ -78,9 +76,33 @@ final class Gemm {
                 s.call = call;
                 s.rowBlock = rb;
             }
-            for (int k0 = 0; k0 < cols; k0 += KC) {
-                int k1 = Math.min(cols, k0 + KC);
-                GemmVectors.tile(s.panel, k0, k1, x, xOff, cols, t0, t1, out, outOff, rows, r0, rows, k0 > 0);
+            float[] panel = s.panel;
+            if (r0 + mr <= rows) {
+                int t = t0;
+                for (; t + nr <= t1; t += nr) {
+                    GemmVectors.kernel6(panel, cols, x, xOff + t * cols, cols, out, outOff + t * rows + r0, rows);
+                }
+                for (; t < t1; t++) {
+                    GemmVectors.kernel1(panel, cols, x, xOff + t * cols, out, outOff + t * rows + r0);
+                }
+            } else {
+                // last, partial row block: compute full tiles into scratch, copy the valid rows
+                int valid = rows - r0;
+                float[] tile = s.tile;
+                int t = t0;
+                for (; t < t1; t += nr) {
+                    int cnt = Math.min(nr, t1 - t);
+                    if (cnt == nr) {
+                        GemmVectors.kernel6(panel, cols, x, xOff + t * cols, cols, tile, 0, mr);
+                    } else {
+                        for (int j = 0; j < cnt; j++) {
+                            GemmVectors.kernel1(panel, cols, x, xOff + (t + j) * cols, tile, j * mr);
+                        }
+                    }
+                    for (int j = 0; j < cnt; j++) {
+                        System.arraycopy(tile, j * mr, out, outOff + (t + j) * rows + r0, valid);
+                    }
+                }
             }
         });
     }
