@@ -109,6 +109,29 @@ public final class KernelInfo {
         return sb.toString();
     }
 
+    private static volatile boolean warmedUp;
+    private static final Object WARM_UP_LOCK = new Object();
+
+    /**
+     * Runs every kernel a few thousand times on tiny inputs so that the JIT compiles them before
+     * real work arrives. Without this, the first thousands of rows of a model run as slow
+     * interpreted / C1 Vector API code (about 1000x slower than compiled; several seconds of
+     * start-up). Takes roughly 0.5 to 2 s of CPU time depending on the machine; call it once at
+     * start-up, e.g. on a background thread while the model loads (it is thread-safe and
+     * idempotent: later calls return immediately).
+     */
+    public static void warmUp(WorkerPool pool) {
+        if (warmedUp) {
+            return;
+        }
+        synchronized (WARM_UP_LOCK) {
+            if (!warmedUp) {
+                WarmUp.run(pool);
+                warmedUp = true;
+            }
+        }
+    }
+
     private static String modeName(GgmlType t) {
         return quantizedDot(t).name().toLowerCase(Locale.ROOT);
     }

@@ -7,7 +7,8 @@ import org.vlm4j.gguf.GgmlType;
 /**
  * A compact fast-vs-reference check of every kernel, run by {@link VectorWidthTest} in child JVMs
  * with other vector widths ({@code -Dvlm4j.vector.bits=128/512/0}) and without the incubator
- * module. Prints the backend line and "SELF-CHECK OK", or throws.
+ * module. Prints the backend line and "SELF-CHECK OK", or throws. With the argument
+ * {@code warm-up} it first runs {@link KernelInfo#warmUp} (twice: the second must be a no-op).
  */
 public final class KernelSelfCheck {
     private KernelSelfCheck() {}
@@ -20,6 +21,15 @@ public final class KernelSelfCheck {
 
     public static void main(String[] args) {
         System.out.println(KernelInfo.describe(WorkerPool.shared()));
+        if (args.length > 0 && args[0].equals("warm-up")) {
+            KernelInfo.warmUp(WorkerPool.shared());
+            long t0 = System.nanoTime();
+            KernelInfo.warmUp(WorkerPool.shared());
+            if (System.nanoTime() - t0 > 50_000_000L) {
+                throw new AssertionError("second warmUp call did not return at once");
+            }
+            System.out.println("warm-up done");
+        }
         SplittableRandom r = new SplittableRandom(1);
         for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
             int cols = type.isQuantized() ? 96 : 101;

@@ -20,6 +20,10 @@ import org.junit.jupiter.api.Test;
 class VectorWidthTest {
 
     private static String run(boolean vectorModule, String... props) throws IOException, InterruptedException {
+        return run(vectorModule, List.of(), props);
+    }
+
+    private static String run(boolean vectorModule, List<String> args, String... props) throws IOException, InterruptedException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -33,6 +37,7 @@ class VectorWidthTest {
         cmd.add("-cp");
         cmd.add(cp);
         cmd.add(KernelSelfCheck.class.getName());
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -46,8 +51,9 @@ class VectorWidthTest {
 
     @Test
     void width128() throws Exception {
-        String out = run(true, "-Dvlm4j.vector.bits=128");
+        String out = run(true, List.of("warm-up"), "-Dvlm4j.vector.bits=128");
         assertTrue(out.contains("Vector API 128-bit (4 floats"), out);
+        assertTrue(out.contains("warm-up done"), out);
     }
 
     @Test
