@@ -46,6 +46,8 @@ public final class KernelInfo {
     private record Choice(QuantizedDot mode, String reason) {}
 
     private static final Map<GgmlType, Choice> CHOICES = new EnumMap<>(GgmlType.class);
+    private static volatile Choice q8Choice;
+    private static volatile Choice q4Choice;
 
     /** Whether the Vector API kernels are in use (false: scalar reference kernels). */
     public static boolean vectorized() {
@@ -136,14 +138,20 @@ public final class KernelInfo {
         return quantizedDot(t).name().toLowerCase(Locale.ROOT);
     }
 
-    private static synchronized Choice choice(GgmlType type) {
+    private static Choice choice(GgmlType type) {
         if (type != GgmlType.Q8_0 && type != GgmlType.Q4_0) {
             return new Choice(QuantizedDot.FLOAT, type + " has no int8 path");
         }
-        Choice c = CHOICES.get(type);
+        Choice c = type == GgmlType.Q8_0 ? q8Choice : q4Choice; // volatile reads: no lock per call
         if (c == null) {
-            c = decide(type);
-            CHOICES.put(type, c);
+            synchronized (KernelInfo.class) {
+                c = CHOICES.computeIfAbsent(type, KernelInfo::decide);
+                if (type == GgmlType.Q8_0) {
+                    q8Choice = c;
+                } else {
+                    q4Choice = c;
+                }
+            }
         }
         return c;
     }

@@ -73,12 +73,14 @@ public final class MatOps {
         int total = 0;
         boolean quantize = false;
         int[] starts = new int[ws.length + 1];
+        boolean[] int8 = new boolean[ws.length];
         for (int m = 0; m < ws.length; m++) {
             checkVec(ws[m], x, xOff, outs[m], 0);
             if (ws[m].cols() != ws[0].cols()) {
                 throw new IllegalArgumentException("matrices " + ws[0].name() + " and " + ws[m].name() + " have different widths");
             }
-            quantize |= usesQuantizedActivations(ws[m]);
+            int8[m] = usesQuantizedActivations(ws[m]);
+            quantize |= int8[m];
             total += ws[m].rows();
             starts[m + 1] = total;
         }
@@ -94,7 +96,7 @@ public final class MatOps {
                 }
                 WeightMatrix w = ws[m];
                 int r = g - starts[m];
-                outs[m][r] = qa != null && usesQuantizedActivations(w) ? w.dot(r, qa) : w.dot(r, x, xOff);
+                outs[m][r] = int8[m] ? w.dot(r, qa) : w.dot(r, x, xOff);
             }
         });
     }
