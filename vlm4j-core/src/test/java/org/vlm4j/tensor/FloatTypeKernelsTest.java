@@ -52,6 +52,24 @@ class FloatTypeKernelsTest {
     }
 
     @Test
+    void bothF16DotVariantsMatchTheReference() {
+        assumeTrue(Simd.ENABLED, "vector kernels disabled");
+        SplittableRandom r = new SplittableRandom(9);
+        TypeKernels k = TypeKernels.of(GgmlType.F16);
+        for (int n : new int[] {1, 7, 8, 9, 100, 511, 512, 513, 1024, 1500, 3072}) {
+            MemorySegment w = TestData.randomWeights(r, GgmlType.F16, 1, n, 2);
+            float[] x = TestData.gaussian(r, n + 1, 1.0);
+            float ref = k.dotReference(w, 0, x, 1, n);
+            double scale = 0;
+            for (int i = 0; i < n; i++) {
+                scale += Math.abs(Float.float16ToFloat(w.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i)) * x[1 + i]);
+            }
+            assertEquals(ref, FloatTypeVectors.dotF16Bits(w, 0, x, 1, n), 1e-6 * scale, "bits n=" + n);
+            assertEquals(ref, FloatTypeVectors.dotF16Buffered(w, 0, x, 1, n), 1e-6 * scale, "buffered n=" + n);
+        }
+    }
+
+    @Test
     void f16BitTrickIsExactForAll65536Values() {
         assumeTrue(Simd.ENABLED, "vector kernels disabled");
         MemorySegment all = Arena.ofAuto().allocate(65536 * 2 + 2);
