@@ -100,14 +100,18 @@ public final class Sampler {
                 max = v;
             }
         }
-        // candidates as sortable keys (value, then lower id first)
+        // candidates: probabilities relative to the most likely token, p = exp(v - max), as sortable
+        // keys (value, then lower id first). Tokens more than 30 nats below the top (p < 1e-13) are
+        // dropped: together they cannot move the distribution by more than float rounding does.
         int m = 0;
+        float floor = max - 30f;
         for (int i = 0; i < n; i++) {
-            if (work[i] != Float.NEGATIVE_INFINITY) {
-                keys[m++] = key(work[i], i);
+            float v = work[i];
+            if (v >= floor) {
+                keys[m++] = key((float) Math.exp(v - max), i);
             }
         }
-        if (m == 0) {
+        if (m == 0) { // only when every logit is -inf or NaN
             return argmax(logits, penalise);
         }
         int k = config.topK() > 0 ? Math.min(config.topK(), m) : m;
@@ -115,30 +119,30 @@ public final class Sampler {
             select(keys, 0, m, m - k); // keys[m-k .. m) = the top k, unordered
         }
         int lo = m - k; // kept candidates are keys[lo .. m)
-        // probabilities relative to the most likely token: exp(v - max); that token is always kept
         if (config.topP() < 1f) {
             double total = 0;
             for (int j = lo; j < m; j++) {
-                total += Math.exp(valueOf(keys[j]) - max);
+                total += valueOf(keys[j]);
             }
             double target = config.topP() * total;
             // walk the candidates from the most likely down, sorting the tail lazily in growing pieces
-            int sortedFrom = sortTop(lo, m, Math.min(k, 64));
+            int sortedFrom = sortTop(lo, m, 256);
             double cum = 0;
             int j = m - 1;
             while (j >= lo && cum < target) {
                 if (j < sortedFrom) {
-                    sortedFrom = sortTop(lo, m, Math.min(k, 4 * (m - sortedFrom)));
+                    int have = m - sortedFrom;
+                    sortedFrom = sortTop(lo, m, have * 8 > (m - lo) / 2 ? m - lo : have * 8);
                 }
-                cum += Math.exp(valueOf(keys[j]) - max);
+                cum += valueOf(keys[j]);
                 j--;
             }
             lo = j + 1;
         }
-        double minRel = config.minP(); // p / p_max threshold; 0 keeps everything
+        float minRel = config.minP(); // p / p_max threshold; 0 keeps everything
         double sum = 0;
         for (int j = lo; j < m; j++) {
-            double p = Math.exp(valueOf(keys[j]) - max);
+            float p = valueOf(keys[j]);
             if (p >= minRel) {
                 sum += p;
             }
@@ -146,7 +150,7 @@ public final class Sampler {
         double r = random.nextDouble() * sum;
         int chosen = -1;
         for (int j = m - 1; j >= lo; j--) {
-            double p = Math.exp(valueOf(keys[j]) - max);
+            float p = valueOf(keys[j]);
             if (p < minRel) {
                 continue;
             }

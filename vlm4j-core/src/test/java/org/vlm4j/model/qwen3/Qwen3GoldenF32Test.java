@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vlm4j.tensor.WorkerPool;
@@ -18,6 +18,7 @@ import org.vlm4j.tensor.WorkerPool;
  * transformers agrees with llama.cpp to 4.2e-5) and the 32-step greedy path identical, for the text
  * prompts T1/T2 and the multimodal prompts M1/M2/M3 whose image rows come from the vision goldens.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class Qwen3GoldenF32Test {
     static final float TOL = 1e-3f;
     static WorkerPool pool;
@@ -25,7 +26,7 @@ class Qwen3GoldenF32Test {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = WorkerPool.create(2);
+        pool = TestPools.create();
         model = Qwen3Model.open(TextGolden.modelPath("f32"));
     }
 

@@ -17,18 +17,18 @@ import org.vlm4j.model.ModelInput;
  * One llama.cpp text golden of the tiny model ({@code fixtures/tiny/text/CASE.QUANT.json} and its
  * {@code .logits.f32}), with the image rows it needs from {@code fixtures/tiny/vision/}.
  */
-final class TextGolden {
-    static final int VOCAB = 4160;
+public final class TextGolden {
+    public static final int VOCAB = 4160;
 
-    final String name;
-    final int[] promptIds;
-    final int[] logitPositions;
-    final float[][] logits;
-    final int[] greedy;
-    final float[] margins;
-    final int stopIndex;
-    final float[] rows;
-    final int nRows;
+    public final String name;
+    public final int[] promptIds;
+    public final int[] logitPositions;
+    public final float[][] logits;
+    public final int[] greedy;
+    public final float[] margins;
+    public final int stopIndex;
+    public final float[] rows;
+    public final int nRows;
 
     private TextGolden(String name, JsonNode j) throws IOException {
         this.name = name;
@@ -84,7 +84,7 @@ final class TextGolden {
         }
     }
 
-    static TextGolden load(String caseName, String quant) {
+    public static TextGolden load(String caseName, String quant) {
         String n = caseName + "." + quant;
         try {
             JsonNode j = new ObjectMapper().readTree(resource("text/" + n + ".json").toFile());
@@ -94,7 +94,7 @@ final class TextGolden {
         }
     }
 
-    ModelInput input() {
+    public ModelInput input() {
         return ModelInput.mixed(promptIds, rows);
     }
 
@@ -110,7 +110,7 @@ final class TextGolden {
         }
     }
 
-    static Path modelPath(String quant) {
+    public static Path modelPath(String quant) {
         return resource("gguf/tiny-" + quant + ".gguf");
     }
 
@@ -129,7 +129,7 @@ final class TextGolden {
         return r;
     }
 
-    static float maxAbsDiff(float[] a, float[] b) {
+    public static float maxAbsDiff(float[] a, float[] b) {
         float m = 0;
         for (int i = 0; i < a.length; i++) {
             m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -146,7 +146,7 @@ final class TextGolden {
     }
 
     /** Index of the largest value; ties go to the lowest index (as the goldens). */
-    static int argmax(float[] a) {
+    public static int argmax(float[] a) {
         int best = 0;
         for (int i = 1; i < a.length; i++) {
             if (a[i] > a[best]) {
