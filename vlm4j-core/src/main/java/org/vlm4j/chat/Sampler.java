@@ -91,6 +91,7 @@ public final class Sampler {
             work = new float[n];
             keys = new long[n];
         }
+        // 1. penalised, tempered logits and their maximum
         float invT = 1f / config.temperature();
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
@@ -100,46 +101,36 @@ public final class Sampler {
                 max = v;
             }
         }
-        // candidates: probabilities relative to the most likely token, p = exp(v - max), as sortable
-        // keys (value, then lower id first). Tokens more than 30 nats below the top (p < 1e-13) are
-        // dropped: together they cannot move the distribution by more than float rounding does.
-        int m = 0;
-        float floor = max - 30f;
-        for (int i = 0; i < n; i++) {
-            float v = work[i];
-            if (v >= floor) {
-                keys[m++] = key((float) Math.exp(v - max), i);
-            }
+        if (!(max > Float.NEGATIVE_INFINITY) || max == Float.POSITIVE_INFINITY) {
+            return argmax(logits, penalise); // degenerate logits (all -inf, NaN or +inf)
         }
-        if (m == 0) { // only when every logit is -inf or NaN
-            return argmax(logits, penalise);
-        }
-        int k = config.topK() > 0 ? Math.min(config.topK(), m) : m;
-        if (k < m) {
-            select(keys, 0, m, m - k); // keys[m-k .. m) = the top k, unordered
-        }
-        int lo = m - k; // kept candidates are keys[lo .. m)
-        if (config.topP() < 1f) {
-            double total = 0;
-            for (int j = lo; j < m; j++) {
-                total += valueOf(keys[j]);
-            }
-            double target = config.topP() * total;
-            // walk the candidates from the most likely down, sorting the tail lazily in growing pieces
-            int sortedFrom = sortTop(lo, m, 256);
-            double cum = 0;
-            int j = m - 1;
-            while (j >= lo && cum < target) {
-                if (j < sortedFrom) {
-                    int have = m - sortedFrom;
-                    sortedFrom = sortTop(lo, m, have * 8 > (m - lo) / 2 ? m - lo : have * 8);
-                }
-                cum += valueOf(keys[j]);
-                j--;
-            }
-            lo = j + 1;
-        }
+        // 2. probabilities relative to the most likely token: p = exp(v - max) in (0, 1]
+        expInPlace(work, n, max);
+        int topK = config.topK() > 0 && config.topK() < n ? config.topK() : 0;
         float minRel = config.minP(); // p / p_max threshold; 0 keeps everything
+        if (topK == 0 && config.topP() >= 1f) {
+            return draw(work, n, minRel);
+        }
+        int lo;
+        int m;
+        if (topK > 0) {
+            // 3a. top-k by selection; for top-p the k survivors are sorted and cut
+            m = topK <= HEAP_MAX_K ? topKByHeap(n, topK) : topKBySelection(n, topK);
+            lo = m - topK;
+            if (config.topP() < 1f) {
+                java.util.Arrays.sort(keys, lo, m);
+                double total = 0;
+                for (int j = lo; j < m; j++) {
+                    total += valueOf(keys[j]);
+                }
+                lo = cut(lo, m - 1, 0.0, config.topP() * total);
+            }
+        } else {
+            // 3b. top-p over the whole vocabulary
+            m = nucleusByHistogram(n);
+            lo = histogramLo;
+        }
+        // 4. min-p and the draw over keys[lo .. m)
         double sum = 0;
         for (int j = lo; j < m; j++) {
             float p = valueOf(keys[j]);
@@ -148,7 +139,7 @@ public final class Sampler {
             }
         }
         double r = random.nextDouble() * sum;
-        int chosen = -1;
+        int chosen = idOf(keys[m - 1]);
         for (int j = m - 1; j >= lo; j--) {
             float p = valueOf(keys[j]);
             if (p < minRel) {
@@ -163,17 +154,163 @@ public final class Sampler {
         return chosen;
     }
 
-    /**
-     * Makes the largest {@code count} keys of {@code keys[lo..m)} sorted ascending at the end of that
-     * range; returns the index where the sorted part starts.
-     */
-    private int sortTop(int lo, int m, int count) {
-        int s = Math.max(1, Math.min(m - lo, count));
-        if (m - s > lo) {
-            select(keys, lo, m, m - s);
+    private static final int HEAP_MAX_K = 4096;
+
+    /** Leaves the top k keys of {@code work[0..n)} in {@code keys[0..k)} (a min-heap); returns k. */
+    private int topKByHeap(int n, int k) {
+        int size = 0;
+        for (int i = 0; i < n; i++) {
+            float p = work[i];
+            if (size < k) {
+                long key = key(p, i);
+                int c = size++;
+                while (c > 0) { // sift up
+                    int parent = (c - 1) >>> 1;
+                    if (keys[parent] <= key) {
+                        break;
+                    }
+                    keys[c] = keys[parent];
+                    c = parent;
+                }
+                keys[c] = key;
+            } else if (p >= valueOf(keys[0])) {
+                long key = key(p, i);
+                if (key > keys[0]) {
+                    int c = 0; // replace the minimum and sift down
+                    while (true) {
+                        int l = 2 * c + 1;
+                        if (l >= k) {
+                            break;
+                        }
+                        int r = l + 1;
+                        int smallest = r < k && keys[r] < keys[l] ? r : l;
+                        if (keys[smallest] >= key) {
+                            break;
+                        }
+                        keys[c] = keys[smallest];
+                        c = smallest;
+                    }
+                    keys[c] = key;
+                }
+            }
         }
-        java.util.Arrays.sort(keys, m - s, m);
-        return m - s;
+        return k;
+    }
+
+    /** Leaves the top k keys of {@code work[0..n)} in {@code keys[n-k..n)}; returns n. */
+    private int topKBySelection(int n, int k) {
+        for (int i = 0; i < n; i++) {
+            keys[i] = key(work[i], i);
+        }
+        select(keys, 0, n, n - k);
+        return n;
+    }
+
+    /** A weighted draw over {@code p[0..n)} ignoring entries below {@code minRel}. */
+    private int draw(float[] p, int n, float minRel) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            if (p[i] >= minRel) {
+                sum += p[i];
+            }
+        }
+        double r = random.nextDouble() * sum;
+        int chosen = 0;
+        for (int i = 0; i < n; i++) {
+            if (p[i] >= minRel && p[i] > 0f) {
+                chosen = i;
+                r -= p[i];
+                if (r < 0) {
+                    break;
+                }
+            }
+        }
+        return chosen;
+    }
+
+    /**
+     * Walks the ascending-sorted keys down from {@code j}, adding probabilities to {@code cum} while
+     * it is below {@code target}: a token is kept when the mass of the tokens ranked above it is
+     * below top-p of the total (Hugging Face semantics; the most likely token is always kept).
+     * Returns the index of the last kept key.
+     */
+    private int cut(int lo, int j, double cum, double target) {
+        while (j >= lo && cum < target) {
+            cum += valueOf(keys[j]);
+            j--;
+        }
+        return j + 1;
+    }
+
+    private static final int FLOOR_BITS = Float.floatToIntBits(0x1p-44f);
+    private static final int BUCKET_SHIFT = 16;
+    private static final int BUCKETS = ((Float.floatToIntBits(1f) - FLOOR_BITS) >> BUCKET_SHIFT) + 2;
+    private double[] bucketMass;
+    private int histogramLo;
+
+    private static int bucket(float p) {
+        int b = Float.floatToIntBits(p) - FLOOR_BITS;
+        return b < 0 ? 0 : (b >> BUCKET_SHIFT) + 1;
+    }
+
+    /**
+     * Finds the top-p nucleus of the probabilities in {@code work[0..n)} without sorting the whole
+     * vocabulary: a histogram of probability mass per float exponent/mantissa bucket locates the
+     * bucket where the cumulative mass (from the top) crosses top-p. Tokens above that bucket are all
+     * inside, tokens below are all outside, and only the boundary bucket is sorted. Leaves the
+     * boundary bucket sorted ascending at the start of {@code keys} followed by the tokens above it,
+     * sets {@link #histogramLo} to the first kept key and returns the end of the keys.
+     */
+    private int nucleusByHistogram(int n) {
+        if (bucketMass == null) {
+            bucketMass = new double[BUCKETS];
+        }
+        java.util.Arrays.fill(bucketMass, 0.0);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            float p = work[i];
+            if (p > 0f) {
+                bucketMass[bucket(p)] += p;
+                total += p;
+            }
+        }
+        double target = config.topP() * total;
+        double above = 0;
+        int boundary = BUCKETS - 1;
+        while (boundary > 0 && above + bucketMass[boundary] < target) {
+            above += bucketMass[boundary];
+            boundary--;
+        }
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            float p = work[i];
+            if (p > 0f && bucket(p) == boundary) {
+                keys[m++] = key(p, i);
+            }
+        }
+        int inBoundary = m;
+        java.util.Arrays.sort(keys, 0, inBoundary);
+        for (int i = 0; i < n; i++) {
+            float p = work[i];
+            if (p > 0f && bucket(p) > boundary) {
+                keys[m++] = key(p, i);
+            }
+        }
+        histogramLo = cut(0, inBoundary - 1, above, target);
+        return m;
+    }
+
+    /** {@code a[i] = exp(a[i] - max)} for {@code i < n}, vectorised. */
+    private static void expInPlace(float[] a, int n, float max) {
+        var sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        int i = 0;
+        for (int bound = n - sp.length(); i <= bound; i += sp.length()) {
+            jdk.incubator.vector.FloatVector.fromArray(sp, a, i).sub(max)
+                    .lanewise(jdk.incubator.vector.VectorOperators.EXP).intoArray(a, i);
+        }
+        for (; i < n; i++) {
+            a[i] = (float) Math.exp(a[i] - max);
+        }
     }
 
     /** Partially sorts {@code a[from, to)} so that {@code a[nth]} is in its sorted place. */
