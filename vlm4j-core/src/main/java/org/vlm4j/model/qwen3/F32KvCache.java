@@ -1,5 +1,7 @@
 package org.vlm4j.model.qwen3;
 
+import org.vlm4j.tensor.Ops;
+
 /** {@link KvCache} in float32 heap arrays, one K and one V array per layer. */
 final class F32KvCache extends KvCache {
     private final float[][] keys;
@@ -23,21 +25,25 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void scores(int layer, int kvHead, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
+    void attend(int layer, int kvHead, float[] q, int qOff, int group, int n, float scale, float[] scores,
+            float[] out, int outOff) {
         float[] kl = keys[layer];
-        int base = kvHead * headDim;
-        for (int j = 0; j < n; j++) {
-            out[outOff + j] = scale * VecMath.dot(q, qOff, kl, base + j * kvDim, headDim);
-        }
-    }
-
-    @Override
-    void weightedSum(int layer, int kvHead, float[] p, int pOff, int n, float[] out, int outOff) {
         float[] vl = values[layer];
         int base = kvHead * headDim;
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        for (int j = 0; j < n; j++) {
-            VecMath.axpy(p[pOff + j], vl, base + j * kvDim, out, outOff, headDim);
+        // scores: each key row is loaded once and used by every head of the group
+        for (int j = 0, row = base; j < n; j++, row += kvDim) {
+            for (int g = 0; g < group; g++) {
+                scores[g * n + j] = scale * VecMath.dot(q, qOff + g * headDim, kl, row, headDim);
+            }
+        }
+        for (int g = 0; g < group; g++) {
+            Ops.softmax(scores, g * n, n);
+        }
+        java.util.Arrays.fill(out, outOff, outOff + group * headDim, 0f);
+        for (int j = 0, row = base; j < n; j++, row += kvDim) {
+            for (int g = 0; g < group; g++) {
+                VecMath.axpy(scores[g * n + j], vl, row, out, outOff + g * headDim, headDim);
+            }
         }
     }
 

@@ -3,7 +3,7 @@ package org.vlm4j.model.qwen3;
 /**
  * Storage of the attention keys and values of one sequence, layout {@code [layer][pos][kvHead][headDim]}
  * for K and V separately. The forward pass only talks to this class - writing one position's rows
- * and asking for attention scores and weighted value sums - so the storage type (F32 now, F16 later)
+ * and asking for the attention of a group of query heads - so the storage type (F32 now, F16 later)
  * stays private to the implementation.
  */
 abstract class KvCache {
@@ -31,16 +31,15 @@ abstract class KvCache {
     abstract void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
 
     /**
-     * {@code out[outOff + j] = scale * (q[qOff ..] . K[layer][j][kvHead])} for {@code j} in
-     * {@code [0, n)}.
+     * Causal attention of the {@code group} query heads that share {@code kvHead}, over positions
+     * {@code [0, n)}: for each head g, {@code out_g = softmax(scale * q_g . K) . V} with the query at
+     * {@code q[qOff + g * headDim ..]} and the result written to {@code out[outOff + g * headDim ..]}.
+     * The heads of a group are processed together so every key/value row is read from memory once.
+     *
+     * @param scores scratch of at least {@code group * n} floats
      */
-    abstract void scores(int layer, int kvHead, float[] q, int qOff, int n, float scale, float[] out, int outOff);
-
-    /**
-     * {@code out[outOff .. +headDim) = sum_j p[pOff + j] * V[layer][j][kvHead]} for {@code j} in
-     * {@code [0, n)} (overwrites {@code out}).
-     */
-    abstract void weightedSum(int layer, int kvHead, float[] p, int pOff, int n, float[] out, int outOff);
+    abstract void attend(int layer, int kvHead, float[] q, int qOff, int group, int n, float scale, float[] scores,
+            float[] out, int outOff);
 
     /** Bytes of storage held. */
     abstract long byteSize();

@@ -122,8 +122,8 @@ public final class Qwen3State implements SequenceState {
         tmpOut = new float[][] {tmp};
         logitsOut = new float[][] {logits};
         lastLogitsDest = new float[][] {logits};
-        int slots = Math.max(c.heads(), pool.threads() * 4);
-        attention = new AttentionTask(new float[slots][capacity]);
+        int slots = Math.max(c.kvHeads(), pool.threads() * 4);
+        attention = new AttentionTask(new float[slots][capacity * c.groupSize()]);
     }
 
     public Qwen3Model model() {
@@ -412,8 +412,8 @@ public final class Qwen3State implements SequenceState {
     }
 
     /**
-     * Causal attention for rows of the current batch, parallel over (row, head) items. Each parallel
-     * chunk owns one score buffer of {@code capacity} floats.
+     * Causal attention for rows of the current batch, parallel over (row, kv head) items; each item
+     * handles the query heads of one GQA group. Each parallel chunk owns one score buffer.
      */
     private final class AttentionTask implements WorkerPool.ChunkTask {
         private final float[][] scores;
@@ -431,7 +431,7 @@ public final class Qwen3State implements SequenceState {
             this.layer = layer;
             this.p0 = p0;
             this.select = select;
-            this.items = nRows * c.heads();
+            this.items = nRows * c.kvHeads();
             this.chunks = Math.min(items, scores.length);
             pool.run(chunks, this);
         }
@@ -439,17 +439,15 @@ public final class Qwen3State implements SequenceState {
         @Override
         public void run(int chunk) {
             float[] buf = scores[chunk];
-            int heads = c.heads();
+            int kvHeads = c.kvHeads();
             int group = c.groupSize();
             for (int it = chunk; it < items; it += chunks) {
-                int r = it / heads;
-                int h = it - r * heads;
+                int r = it / kvHeads;
+                int kvh = it - r * kvHeads;
                 int t = select ? rows[r] : r;
                 int n = p0 + t + 1;
-                int kvh = h / group;
-                kv.scores(layer, kvh, q, t * qDim + h * headDim, n, attnScale, buf, 0);
-                Ops.softmax(buf, 0, n);
-                kv.weightedSum(layer, kvh, buf, 0, n, att, r * qDim + h * headDim);
+                int h0 = kvh * group;
+                kv.attend(layer, kvh, q, t * qDim + h0 * headDim, group, n, attnScale, buf, att, r * qDim + h0 * headDim);
             }
         }
     }
