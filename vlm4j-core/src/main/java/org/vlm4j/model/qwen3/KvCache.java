@@ -24,6 +24,7 @@ abstract class KvCache {
     static KvCache create(KvCacheType type, int layers, int capacity, int kvHeads, int headDim) {
         return switch (type) {
             case F32 -> new F32KvCache(layers, capacity, kvHeads, headDim);
+            case F16 -> new F16KvCache(layers, capacity, kvHeads, headDim);
         };
     }
 
@@ -36,10 +37,15 @@ abstract class KvCache {
      * {@code q[qOff + g * headDim ..]} and the result written to {@code out[outOff + g * headDim ..]}.
      * The heads of a group are processed together so every key/value row is read from memory once.
      *
-     * @param scores scratch of at least {@code group * n} floats
+     * @param scores scratch of at least {@link #scratchFloats scratchFloats(group, n)} floats
      */
     abstract void attend(int layer, int kvHead, float[] q, int qOff, int group, int n, float scale, float[] scores,
             float[] out, int outOff);
+
+    /** Scratch floats {@link #attend} needs for a group of {@code group} heads over {@code n} positions. */
+    int scratchFloats(int group, int n) {
+        return group * n;
+    }
 
     /** Bytes of storage held. */
     abstract long byteSize();

@@ -123,7 +123,7 @@ public final class Qwen3State implements SequenceState {
         logitsOut = new float[][] {logits};
         lastLogitsDest = new float[][] {logits};
         int slots = Math.max(c.kvHeads(), pool.threads() * 4);
-        attention = new AttentionTask(new float[slots][capacity * c.groupSize()]);
+        attention = new AttentionTask(new float[slots][kv.scratchFloats(c.groupSize(), capacity)]);
     }
 
     public Qwen3Model model() {
