@@ -26,7 +26,15 @@ public final class Session {
     private int length;          // positions in the history (computed + pending)
     private float[] lastLogits;  // logits after position length-1, or null when not available
 
-    /** A session over a fresh state of {@code model}. */
+    /**
+     * A session over a fresh state of {@code model} with the default context
+     * ({@link LanguageModel#DEFAULT_CONTEXT}, or the model's trained context if smaller).
+     */
+    public Session(LanguageModel model, WorkerPool pool) {
+        this(model, Math.min(LanguageModel.DEFAULT_CONTEXT, model.trainedContextLength()), pool);
+    }
+
+    /** A session over a fresh state of {@code model} with room for {@code contextSize} positions. */
     public Session(LanguageModel model, int contextSize, WorkerPool pool) {
         this(model.newState(contextSize, pool));
     }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.vlm4j.model.ContextFullException;
 import org.vlm4j.model.ModelInput;
 import org.vlm4j.model.qwen3.Qwen3Model;
-import org.vlm4j.model.qwen3.TestPools;
+import org.vlm4j.model.qwen3.PoolsForTests;
 import org.vlm4j.model.qwen3.TextGolden;
 import org.vlm4j.tensor.WorkerPool;
 
@@ -36,7 +36,7 @@ class GeneratorTest {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         model = Qwen3Model.open(TextGolden.modelPath("f32"));
         t2 = TextGolden.load("T2", "f32");
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.vlm4j.model.ContextFullException;
 import org.vlm4j.model.ModelInput;
 import org.vlm4j.model.qwen3.Qwen3Model;
-import org.vlm4j.model.qwen3.TestPools;
+import org.vlm4j.model.qwen3.PoolsForTests;
 import org.vlm4j.model.qwen3.TextGolden;
 import org.vlm4j.tensor.WorkerPool;
 
@@ -27,7 +27,7 @@ class SessionTest {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         model = Qwen3Model.open(TextGolden.modelPath("f32"));
         t1 = TextGolden.load("T1", "f32").promptIds;
     }

@@ -135,6 +135,8 @@ public final class Qwen3Model implements LanguageModel, AutoCloseable {
             throw new IllegalArgumentException("context size " + contextSize + " is outside 1.." + config.contextLength()
                     + " (the model's context_length)");
         }
+        java.util.Objects.requireNonNull(pool, "pool");
+        java.util.Objects.requireNonNull(kvType, "kvType");
         if (maxBatch < 1) {
             throw new IllegalArgumentException("batch size " + maxBatch + " < 1");
         }

@@ -35,7 +35,7 @@ class Qwen3GoldenQ8Test {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         model = Qwen3Model.open(TextGolden.modelPath("q8_0"));
     }
 

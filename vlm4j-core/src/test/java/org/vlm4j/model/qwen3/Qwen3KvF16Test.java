@@ -26,7 +26,7 @@ class Qwen3KvF16Test {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         model = Qwen3Model.open(TextGolden.modelPath("f32"));
     }
 

@@ -27,7 +27,7 @@ class Qwen3PropertiesTest {
 
     @BeforeAll
     static void load() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         model = Qwen3Model.open(TextGolden.modelPath("f32"));
         prompt = TextGolden.load("T1", "f32").promptIds; // 33 tokens
     }

@@ -30,7 +30,7 @@ class Qwen3StructureTest {
 
     @BeforeAll
     static void open() throws Exception {
-        pool = TestPools.create();
+        pool = PoolsForTests.create();
         tiny = GgufFile.open(TextGolden.modelPath("f32"));
     }
 
@@ -74,7 +74,7 @@ class Qwen3StructureTest {
 
     @Test
     void missingTensorIsNamed() {
-        GgufFile f = TestGguf.copyOf(tiny).remove("blk.1.ffn_up.weight").toFile("no-up.gguf");
+        GgufFile f = GgufTestWriter.copyOf(tiny).remove("blk.1.ffn_up.weight").toFile("no-up.gguf");
         var e = assertThrows(GgufFormatException.class, () -> Qwen3Model.load(f));
         assertTrue(e.getMessage().contains("'blk.1.ffn_up.weight' is missing"), e.getMessage());
         assertTrue(e.getMessage().contains("no-up.gguf"), e.getMessage());
@@ -82,7 +82,7 @@ class Qwen3StructureTest {
 
     @Test
     void misShapedTensorIsNamedWithBothShapes() {
-        TestGguf g = TestGguf.copyOf(tiny);
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny);
         g.put("blk.0.attn_k.weight", new long[] {64, 32}, new float[64 * 32]);
         GgufFile f = g.toFile("bad-k.gguf");
         var e = assertThrows(GgufFormatException.class, () -> Qwen3Model.load(f));
@@ -92,8 +92,8 @@ class Qwen3StructureTest {
 
     @Test
     void unsupportedWeightTypeIsNamed() {
-        TestGguf g = TestGguf.copyOf(tiny);
-        g.replace("blk.0.ffn_gate.weight", new TestGguf.Tensor("blk.0.ffn_gate.weight", new long[] {64, 128},
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny);
+        g.replace("blk.0.ffn_gate.weight", new GgufTestWriter.Tensor("blk.0.ffn_gate.weight", new long[] {64, 128},
                 GgmlType.Q4_1, new byte[128 * 2 * 20]));
         GgufFile f = g.toFile("q41.gguf");
         var e = assertThrows(UnsupportedOperationException.class, () -> Qwen3Model.load(f));
@@ -102,17 +102,17 @@ class Qwen3StructureTest {
 
     @Test
     void wrongArchitectureAndMissingKeysAreReported() {
-        TestGguf g = TestGguf.copyOf(tiny);
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny);
         g.meta.put("general.architecture", GgufValue.ofString("llama"));
         var e = assertThrows(GgufFormatException.class, () -> Qwen3Model.load(g.toFile("llama.gguf")));
         assertTrue(e.getMessage().contains("'llama'") && e.getMessage().contains("qwen3"), e.getMessage());
 
-        TestGguf h = TestGguf.copyOf(tiny);
+        GgufTestWriter h = GgufTestWriter.copyOf(tiny);
         h.meta.remove("qwen3.block_count");
         e = assertThrows(GgufFormatException.class, () -> Qwen3Model.load(h.toFile("nolayers.gguf")));
         assertTrue(e.getMessage().contains("qwen3.block_count"), e.getMessage());
 
-        TestGguf k = TestGguf.copyOf(tiny);
+        GgufTestWriter k = GgufTestWriter.copyOf(tiny);
         k.meta.put("qwen3.attention.head_count_kv", GgufValue.ofU32(3));
         e = assertThrows(GgufFormatException.class, () -> Qwen3Model.load(k.toFile("kv3.gguf")));
         assertTrue(e.getMessage().contains("head_count_kv 3"), e.getMessage());
@@ -120,7 +120,7 @@ class Qwen3StructureTest {
 
     @Test
     void headDimFallsBackToHiddenOverHeads() {
-        TestGguf g = TestGguf.copyOf(tiny);
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny);
         g.meta.remove("qwen3.attention.key_length");
         g.meta.remove("qwen3.attention.value_length");
         GgufFile f = g.toFile("nokeylen.gguf");
@@ -132,7 +132,7 @@ class Qwen3StructureTest {
 
     @Test
     void qwen2WithBiasesMatchesReference() {
-        TestGguf g = TestGguf.copyOf(tiny).withArchitecture("qwen3", "qwen2");
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny).withArchitecture("qwen3", "qwen2");
         SplittableRandom r = new SplittableRandom(7);
         for (int l = 0; l < 2; l++) {
             g.remove("blk." + l + ".attn_q_norm.weight").remove("blk." + l + ".attn_k_norm.weight");
@@ -147,8 +147,8 @@ class Qwen3StructureTest {
         assertNoDifference(f, m);
 
         // zero biases must behave exactly like no biases
-        TestGguf z = TestGguf.copyOf(f);
-        TestGguf none = TestGguf.copyOf(f);
+        GgufTestWriter z = GgufTestWriter.copyOf(f);
+        GgufTestWriter none = GgufTestWriter.copyOf(f);
         for (int l = 0; l < 2; l++) {
             for (String b : new String[] {"q", "k", "v"}) {
                 String name = "blk." + l + ".attn_" + b + ".bias";
@@ -164,7 +164,7 @@ class Qwen3StructureTest {
 
     @Test
     void tiedOutputUsesTokenEmbedding() {
-        GgufFile f = TestGguf.copyOf(tiny).remove("output.weight").toFile("tied.gguf");
+        GgufFile f = GgufTestWriter.copyOf(tiny).remove("output.weight").toFile("tied.gguf");
         Qwen3Model m = Qwen3Model.load(f);
         assertTrue(m.tiedOutput());
         assertNoDifference(f, m);

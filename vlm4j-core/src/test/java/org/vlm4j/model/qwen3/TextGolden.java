@@ -15,7 +15,7 @@ import org.vlm4j.model.ModelInput;
 
 /**
  * One llama.cpp text golden of the tiny model ({@code fixtures/tiny/text/CASE.QUANT.json} and its
- * {@code .logits.f32}), with the image rows it needs from {@code fixtures/tiny/vision/}.
+ * {@code .logits.f32}), with the image rows it needs from {@code fixtures/vision/}.
  */
 public final class TextGolden {
     public static final int VOCAB = 4160;
@@ -57,7 +57,7 @@ public final class TextGolden {
         int count = 0;
         for (JsonNode s : j.get("segments")) {
             if ("embd".equals(s.get("type").asText())) {
-                float[] f = readFloats(resource("vision/" + s.get("file").asText()));
+                float[] f = readFloats(fixture("vision/" + s.get("file").asText()));
                 int n = s.get("rows").asInt();
                 int off = s.get("row_offset").asInt();
                 int w = 64;
@@ -98,11 +98,17 @@ public final class TextGolden {
         return ModelInput.mixed(promptIds, rows);
     }
 
+    /** A file under {@code fixtures/tiny/}. */
     static Path resource(String rel) {
+        return fixture("tiny/" + rel);
+    }
+
+    /** A file under {@code fixtures/}. */
+    static Path fixture(String rel) {
         try {
-            var url = TextGolden.class.getResource("/fixtures/tiny/" + rel);
+            var url = TextGolden.class.getResource("/fixtures/" + rel);
             if (url == null) {
-                throw new IllegalStateException("missing test resource fixtures/tiny/" + rel);
+                throw new IllegalStateException("missing test resource fixtures/" + rel);
             }
             return Path.of(url.toURI());
         } catch (URISyntaxException e) {

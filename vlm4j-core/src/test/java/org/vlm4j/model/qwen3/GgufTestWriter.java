@@ -21,15 +21,15 @@ import org.vlm4j.gguf.GgufValueType;
  * type). Used to derive variants of the tiny model (Qwen2 layout, missing or mis-shaped tensors,
  * tied output) without shipping more fixture files.
  */
-final class TestGguf {
+final class GgufTestWriter {
     record Tensor(String name, long[] shape, GgmlType type, byte[] data) {}
 
     final Map<String, GgufValue> meta = new LinkedHashMap<>();
     final List<Tensor> tensors = new ArrayList<>();
 
     /** Scalar metadata (arrays such as the tokenizer are dropped) and all tensors of {@code f}. */
-    static TestGguf copyOf(GgufFile f) {
-        TestGguf g = new TestGguf();
+    static GgufTestWriter copyOf(GgufFile f) {
+        GgufTestWriter g = new GgufTestWriter();
         for (var e : f.metadata().entries().entrySet()) {
             if (e.getValue().type() != GgufValueType.ARRAY) {
                 g.meta.put(e.getKey(), e.getValue());
@@ -42,7 +42,7 @@ final class TestGguf {
     }
 
     /** Renames every metadata key prefix {@code from.} to {@code to.} and sets general.architecture. */
-    TestGguf withArchitecture(String from, String to) {
+    GgufTestWriter withArchitecture(String from, String to) {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         for (var e : meta.entrySet()) {
             String k = e.getKey().startsWith(from + ".") ? to + e.getKey().substring(from.length()) : e.getKey();
@@ -63,12 +63,12 @@ final class TestGguf {
         return null;
     }
 
-    TestGguf remove(String name) {
+    GgufTestWriter remove(String name) {
         tensors.removeIf(t -> t.name.equals(name));
         return this;
     }
 
-    TestGguf put(String name, long[] shape, float[] values) {
+    GgufTestWriter put(String name, long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         remove(name);
@@ -76,7 +76,7 @@ final class TestGguf {
         return this;
     }
 
-    TestGguf replace(String name, Tensor t) {
+    GgufTestWriter replace(String name, Tensor t) {
         int i = tensors.indexOf(tensor(name));
         tensors.set(i, t);
         return this;
