@@ -26,6 +26,8 @@ import org.vlm4j.tensor.WorkerPool;
 public final class Qwen3State implements SequenceState {
     /** Default prefill batch (positions per pass). */
     public static final int DEFAULT_BATCH = 512;
+    /** Query rows (tokens x heads of a group) per attention work item. */
+    private static final int ATTENTION_ROWS = 16;
 
     private final Qwen3Model model;
     private final Qwen3Config c;
@@ -122,8 +124,7 @@ public final class Qwen3State implements SequenceState {
         tmpOut = new float[][] {tmp};
         logitsOut = new float[][] {logits};
         lastLogitsDest = new float[][] {logits};
-        int slots = Math.max(c.kvHeads(), pool.threads() * 4);
-        attention = new AttentionTask(new float[slots][kv.scratchFloats(c.groupSize(), capacity)]);
+        attention = new AttentionTask(Math.max(c.kvHeads(), pool.threads() * 4));
     }
 
     public Qwen3Model model() {
@@ -412,42 +413,60 @@ public final class Qwen3State implements SequenceState {
     }
 
     /**
-     * Causal attention for rows of the current batch, parallel over (row, kv head) items; each item
-     * handles the query heads of one GQA group. Each parallel chunk owns one score buffer.
+     * Causal attention for the rows of the current batch, parallel over items of (kv head, run of
+     * consecutive tokens); each item handles every query head of its GQA group, so keys and values
+     * are read once per group and each loaded vector feeds several query rows. Each parallel chunk
+     * owns one scratch.
      */
     private final class AttentionTask implements WorkerPool.ChunkTask {
-        private final float[][] scores;
+        private final KvCache.Scratch[] scratch;
+        private final int tokensPerItem;
         private int layer;
         private int p0;
+        private int nRows;
+        private int blocks;
         private int items;
         private int chunks;
         private boolean select;
 
-        AttentionTask(float[][] scores) {
-            this.scores = scores;
+        AttentionTask(int slots) {
+            this.tokensPerItem = Math.max(1, ATTENTION_ROWS / c.groupSize());
+            this.scratch = new KvCache.Scratch[slots];
+            for (int i = 0; i < slots; i++) {
+                scratch[i] = kv.newScratch(tokensPerItem * c.groupSize());
+            }
         }
 
+        /** Rows {@code 0..nRows-1} of the batch, or (select) the batch rows listed in {@code rows}. */
         void run(int layer, int p0, int nRows, boolean select) {
             this.layer = layer;
             this.p0 = p0;
+            this.nRows = nRows;
             this.select = select;
-            this.items = nRows * c.kvHeads();
-            this.chunks = Math.min(items, scores.length);
+            // selected rows are not consecutive: one token per item
+            this.blocks = select ? nRows : (nRows + tokensPerItem - 1) / tokensPerItem;
+            this.items = blocks * c.kvHeads();
+            this.chunks = Math.min(items, scratch.length);
             pool.run(chunks, this);
         }
 
         @Override
         public void run(int chunk) {
-            float[] buf = scores[chunk];
+            KvCache.Scratch sc = scratch[chunk];
             int kvHeads = c.kvHeads();
             int group = c.groupSize();
             for (int it = chunk; it < items; it += chunks) {
-                int r = it / kvHeads;
-                int kvh = it - r * kvHeads;
-                int t = select ? rows[r] : r;
-                int n = p0 + t + 1;
-                int h0 = kvh * group;
-                kv.attend(layer, kvh, q, t * qDim + h0 * headDim, group, n, attnScale, buf, att, r * qDim + h0 * headDim);
+                int b = it / kvHeads;
+                int kvh = it - b * kvHeads;
+                int h0 = kvh * group * headDim;
+                if (select) {
+                    int t = rows[b];
+                    kv.attend(layer, kvh, p0 + t, 1, group, attnScale, q, t * qDim + h0, qDim, att, b * qDim + h0, qDim, sc);
+                } else {
+                    int t0 = b * tokensPerItem;
+                    int nt = Math.min(tokensPerItem, nRows - t0);
+                    kv.attend(layer, kvh, p0 + t0, nt, group, attnScale, q, t0 * qDim + h0, qDim, att, t0 * qDim + h0, qDim, sc);
+                }
             }
         }
     }
