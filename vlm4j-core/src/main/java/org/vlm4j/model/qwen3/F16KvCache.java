@@ -16,16 +16,24 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+    void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff) {
         short[] kl = keys[layer];
         short[] vl = values[layer];
         for (int h = 0; h < kvHeads; h++) {
             int src = h * headDim;
-            int kt = h * headDim * paddedCapacity + pos;
-            int vo = (h * capacity + pos) * headDim;
             for (int d = 0; d < headDim; d++) {
-                kl[kt + d * paddedCapacity] = Float.floatToFloat16(k[kOff + src + d]);
-                vl[vo + d] = Float.floatToFloat16(v[vOff + src + d]);
+                int dst = (h * headDim + d) * paddedCapacity + pos;
+                int si = kOff + src + d;
+                for (int t = 0; t < n; t++, si += kvDim) {
+                    kl[dst + t] = Float.floatToFloat16(k[si]);
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                int so = vOff + t * kvDim + src;
+                int vo = (h * capacity + pos + t) * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    vl[vo + d] = Float.floatToFloat16(v[so + d]);
+                }
             }
         }
     }

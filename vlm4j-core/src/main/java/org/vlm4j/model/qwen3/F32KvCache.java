@@ -12,16 +12,22 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+    void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff) {
         float[] kl = keys[layer];
         float[] vl = values[layer];
         for (int h = 0; h < kvHeads; h++) {
             int src = h * headDim;
-            int kt = h * headDim * paddedCapacity + pos;
+            // keys transposed: for each dimension the n positions are consecutive
             for (int d = 0; d < headDim; d++) {
-                kl[kt + d * paddedCapacity] = k[kOff + src + d];
+                int dst = (h * headDim + d) * paddedCapacity + pos;
+                int si = kOff + src + d;
+                for (int t = 0; t < n; t++, si += kvDim) {
+                    kl[dst + t] = k[si];
+                }
             }
-            System.arraycopy(v, vOff + src, vl, (h * capacity + pos) * headDim, headDim);
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(v, vOff + t * kvDim + src, vl, (h * capacity + pos + t) * headDim, headDim);
+            }
         }
     }
 

@@ -45,8 +45,17 @@ abstract class KvCache {
         };
     }
 
-    /** Stores the {@code kvDim} key and value values of position {@code pos} of {@code layer}. */
-    abstract void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
+    /**
+     * Stores the keys and values of positions {@code pos .. pos + n - 1} of {@code layer}: position
+     * {@code pos + t} takes the {@code kvDim} values at {@code k[kOff + t * kvDim]} and
+     * {@code v[vOff + t * kvDim]}.
+     */
+    abstract void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff);
+
+    /** Stores one position. */
+    final void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        store(layer, pos, 1, k, kOff, v, vOff);
+    }
 
     /** Bytes of storage held. */
     abstract long byteSize();

@@ -285,9 +285,7 @@ public final class Qwen3State implements SequenceState {
             addBias(k, n, l.bk());
             addBias(v, n, l.bv());
             qkNormRope(n, l);
-            for (int t = 0; t < n; t++) {
-                kv.store(li, p0 + t, k, t * kvDim, v, t * kvDim);
-            }
+            kv.store(li, p0, n, k, 0, v, 0);
             int rn = n;
             boolean select = false;
             if (last) {
