@@ -8,12 +8,21 @@ import java.util.SplittableRandom;
  * arrays, so a call allocates nothing. Not thread-safe; the logits array is never modified.
  */
 public final class Sampler {
+    /** Top-k up to this size uses a heap, larger k a selection over all keys. */
+    private static final int HEAP_MAX_K = 4096;
+    /** Top-p histogram: probabilities below 2^-44 share the lowest bucket; 2^16 float codes per bucket. */
+    private static final int FLOOR_BITS = Float.floatToIntBits(0x1p-44f);
+    private static final int BUCKET_SHIFT = 16;
+    private static final int BUCKETS = ((Float.floatToIntBits(1f) - FLOOR_BITS) >> BUCKET_SHIFT) + 2;
+
     private final SamplerConfig config;
     private final SplittableRandom random;
     private int[] mark = new int[0];
     private int epoch;
     private float[] work = new float[0];
     private long[] keys = new long[0];
+    private double[] bucketMass;
+    private int histogramLo;
 
     public Sampler(SamplerConfig config) {
         this.config = config;
@@ -154,8 +163,6 @@ public final class Sampler {
         return chosen;
     }
 
-    private static final int HEAP_MAX_K = 4096;
-
     /** Leaves the top k keys of {@code work[0..n)} in {@code keys[0..k)} (a min-heap); returns k. */
     private int topKByHeap(int n, int k) {
         int size = 0;
@@ -241,12 +248,6 @@ public final class Sampler {
         }
         return j + 1;
     }
-
-    private static final int FLOOR_BITS = Float.floatToIntBits(0x1p-44f);
-    private static final int BUCKET_SHIFT = 16;
-    private static final int BUCKETS = ((Float.floatToIntBits(1f) - FLOOR_BITS) >> BUCKET_SHIFT) + 2;
-    private double[] bucketMass;
-    private int histogramLo;
 
     private static int bucket(float p) {
         int b = Float.floatToIntBits(p) - FLOOR_BITS;
