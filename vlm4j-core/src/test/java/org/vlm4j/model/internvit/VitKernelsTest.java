@@ -1,0 +1,156 @@
+package org.vlm4j.model.internvit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+import org.vlm4j.tensor.Ops;
+
+/** The vectorised element-wise kernels against double-precision / scalar references. */
+class VitKernelsTest {
+    private static final int L = VitKernels.L;
+
+    private static float[] lanes(float v) {
+        float[] a = new float[L];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    private static float vexp(float x) {
+        return VitKernels.exp(FloatVector.fromArray(VitKernels.F, lanes(x), 0)).lane(0);
+    }
+
+    private static float vgelu(float x) {
+        return VitKernels.gelu(FloatVector.fromArray(VitKernels.F, lanes(x), 0)).lane(0);
+    }
+
+    @Test
+    void expIsWithinTwoUlpOverSoftmaxRange() {
+        float worst = 0;
+        for (float x = -87f; x <= 88f; x += 0.0137f) {
+            double ref = Math.exp(x);
+            float got = vexp(x);
+            float ulps = (float) (Math.abs(got - ref) / Math.ulp((float) ref));
+            worst = Math.max(worst, ulps);
+        }
+        assertTrue(worst <= 2f, "exp error " + worst + " ulp");
+        assertEquals(1f, vexp(0f), 0f);
+        assertTrue(vexp(-1000f) >= 0f && vexp(-1000f) < 1.2e-38f, "underflow clamps to ~0");
+        assertTrue(Float.isFinite(vexp(1000f)), "overflow clamps to a finite value");
+        assertTrue(Float.isNaN(vexp(Float.NaN)));
+    }
+
+    /** erf by a convergent series / continued fraction in double: an independent reference. */
+    private static double erfRef(double x) {
+        double ax = Math.abs(x);
+        double r;
+        if (ax < 3) {
+            double sum = 0, term = ax;
+            for (int n = 0; n < 200; n++) {
+                sum += term / (2 * n + 1);
+                term *= -ax * ax / (n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            // erfc continued fraction (Lentz), converges fast for x >= 3
+            double f = ax;
+            for (int k = 60; k >= 1; k--) {
+                f = ax + (k / 2.0) / f;
+            }
+            r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+        }
+        return x < 0 ? -r : r;
+    }
+
+    @Test
+    void geluMatchesExactErfGelu() {
+        double worst = 0;
+        for (float x = -12f; x <= 12f; x += 0.0031f) {
+            double ref = 0.5 * x * (1 + erfRef(x / Math.sqrt(2)));
+            worst = Math.max(worst, Math.abs(vgelu(x) - ref));
+            // and the scalar Ops version used for loop tails agrees
+            assertEquals(ref, Ops.geluErf(x), 2e-6 + 1e-6 * Math.abs(x));
+        }
+        // A&S 7.1.26: |erf error| <= 1.5e-7, times |x|/2 <= 6 -> well below the 1e-4 test tolerance
+        assertTrue(worst < 2e-6, "gelu max abs error " + worst);
+        assertEquals(0f, vgelu(0f), 0f);
+        assertEquals(-0f, vgelu(-30f), 1e-30f);
+        assertEquals(30f, vgelu(30f), 0f);
+    }
+
+    @Test
+    void layerNormMatchesScalarOps() {
+        Random rnd = new Random(3);
+        for (int n : new int[] {1, 7, 64, 1024, 4096, 1001}) {
+            float[] x = new float[n + 2];
+            float[] w = new float[n];
+            float[] b = new float[n];
+            for (int i = 0; i < n + 2; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 3 + 1.5);
+            }
+            for (int i = 0; i < n; i++) {
+                w[i] = rnd.nextFloat() * 2;
+                b[i] = rnd.nextFloat() - 0.5f;
+            }
+            float[] ref = new float[n];
+            float[] got = new float[n + 1];
+            Ops.layerNorm(ref, 0, x, 2, w, b, n, 1e-6f);
+            VitKernels.layerNorm(got, 1, x, 2, w, b, n, 1e-6f);
+            for (int i = 0; i < n; i++) {
+                assertEquals(ref[i], got[i + 1], 2e-5f, "n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void fusedElementwiseOps() {
+        Random rnd = new Random(5);
+        int n = 3 * L + 3;
+        float[] x = new float[n], bias = new float[n], ls = new float[n], h = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextFloat() * 8 - 4;
+            bias[i] = rnd.nextFloat() - 0.5f;
+            ls[i] = rnd.nextFloat();
+            h[i] = rnd.nextFloat();
+        }
+        float[] g = x.clone();
+        VitKernels.biasGelu(g, 0, bias, n);
+        float[] s = x.clone();
+        VitKernels.biasScale(s, 0, bias, 0.25f, n);
+        float[] hr = h.clone();
+        VitKernels.residual(hr, 0, x, 0, bias, ls, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Ops.geluErf(x[i] + bias[i]), g[i], 2e-6f);
+            assertEquals((x[i] + bias[i]) * 0.25f, s[i], 0f);
+            assertEquals(h[i] + ls[i] * (x[i] + bias[i]), hr[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void softmaxHelpers() {
+        Random rnd = new Random(9);
+        int n = 1025;
+        float[] x = new float[n + 4];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * 5;
+        }
+        float max = -Float.MAX_VALUE;
+        for (int i = 2; i < n + 2; i++) {
+            max = Math.max(max, x[i]);
+        }
+        assertEquals(max, VitKernels.max(x, 2, n), 0f);
+        float[] e = x.clone();
+        float sum = VitKernels.expShiftSum(e, 2, n, max);
+        double ref = 0;
+        for (int i = 2; i < n + 2; i++) {
+            double r = Math.exp(x[i] - max);
+            ref += r;
+            assertEquals(r, e[i], 2e-7 * r + 1e-37);
+        }
+        assertEquals(ref, sum, 1e-5 * ref);
+        assertEquals(x[0], e[0], 0f);
+        assertEquals(x[n + 2], e[n + 2], 0f, "values past the range are untouched");
+    }
+}
