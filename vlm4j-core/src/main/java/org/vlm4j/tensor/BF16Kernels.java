@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 /** bfloat16 weights: the upper half of an f32. */
 final class BF16Kernels extends TypeKernels {
     static final BF16Kernels INSTANCE = new BF16Kernels();
-    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     static float toFloat(short bits) {
         return Float.intBitsToFloat(bits << 16);
@@ -14,11 +14,18 @@ final class BF16Kernels extends TypeKernels {
 
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (Simd.ENABLED) {
+            return FloatTypeVectors.dotBF16(w, offset, x, xOff, n);
+        }
         return dotReference(w, offset, x, xOff, n);
     }
 
     @Override
     public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        if (Simd.ENABLED) {
+            FloatTypeVectors.dequantizeBF16(w, offset, dst, dstOff, n);
+            return;
+        }
         dequantizeReference(w, offset, dst, dstOff, n);
     }
 

@@ -6,15 +6,22 @@ import java.lang.foreign.ValueLayout;
 /** IEEE half-precision weights. */
 final class F16Kernels extends TypeKernels {
     static final F16Kernels INSTANCE = new F16Kernels();
-    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (Simd.ENABLED) {
+            return FloatTypeVectors.dotF16(w, offset, x, xOff, n);
+        }
         return dotReference(w, offset, x, xOff, n);
     }
 
     @Override
     public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        if (Simd.ENABLED) {
+            FloatTypeVectors.dequantizeF16(w, offset, dst, dstOff, n);
+            return;
+        }
         dequantizeReference(w, offset, dst, dstOff, n);
     }
 

@@ -6,10 +6,13 @@ import java.lang.foreign.ValueLayout;
 /** F32 weights. */
 final class F32Kernels extends TypeKernels {
     static final F32Kernels INSTANCE = new F32Kernels();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (Simd.ENABLED) {
+            return FloatTypeVectors.dotF32(w, offset, x, xOff, n);
+        }
         return dotReference(w, offset, x, xOff, n);
     }
 

@@ -6,6 +6,17 @@ package org.vlm4j.tensor;
  * <p>Conventions: a weight matrix {@code W} has {@code rows = out features} and
  * {@code cols = in features} (a PyTorch linear weight). Activations of {@code n} tokens are
  * row-major {@code [n][cols]} float arrays; outputs are row-major {@code [n][rows]}.
+ *
+ * <p>Paths:
+ * <ul>
+ *   <li>{@link #matVec} (one token, decode): for Q8_0/Q4_0 weights, when
+ *       {@link KernelInfo#quantizedDot} says {@code INT8}, the activations are quantized once to
+ *       8-bit blocks ({@link QuantizedActivations}) and every row is an integer dot product, as in
+ *       GGML; otherwise each row is a float dot product with on-the-fly dequantization.</li>
+ *   <li>{@link #matMul} (many tokens): a cache-blocked, register-tiled GEMM over f32 weight panels
+ *       dequantized once per row block (see {@code Gemm}); fewer than 4 tokens use matVec-style
+ *       dots.</li>
+ * </ul>
  */
 public final class MatOps {
     private MatOps() {}
@@ -13,8 +24,21 @@ public final class MatOps {
     /** Rows per chunk for matrix-vector products. */
     static final int MATVEC_GRAIN = 16;
 
+    private static final ThreadLocal<QuantizedActivations> QA = ThreadLocal.withInitial(() -> new QuantizedActivations(0));
+
+    /** Whether {@link #matVec} multiplies {@code w} with quantized activations. */
+    public static boolean usesQuantizedActivations(WeightMatrix w) {
+        return w.kernels().supportsQuantizedDot() && KernelInfo.quantizedDot(w.type()) == KernelInfo.QuantizedDot.INT8;
+    }
+
     /** {@code out[outOff + r] = W[r] . x[xOff ..]} for every row r (one token). */
     public static void matVec(WorkerPool pool, WeightMatrix w, float[] x, int xOff, float[] out, int outOff) {
+        checkVec(w, x, xOff, out, outOff);
+        if (usesQuantizedActivations(w)) {
+            QuantizedActivations qa = QA.get().quantize(x, xOff, w.cols());
+            matVec(pool, w, qa, out, outOff);
+            return;
+        }
         pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> {
             for (int r = start; r < end; r++) {
                 out[outOff + r] = w.dot(r, x, xOff);
@@ -22,10 +46,73 @@ public final class MatOps {
         });
     }
 
-    /** {@link #matVec} for rows {@code [rowStart, rowEnd)} only, on the calling thread. */
+    /**
+     * {@code out[outOff + r] = W[r] . a} for every row, with activations already quantized (so
+     * that several matrices sharing an input quantize it once). Requires Q8_0 or Q4_0 weights
+     * ({@link TypeKernels#supportsQuantizedDot()}) and {@code a.length() == w.cols()}.
+     */
+    public static void matVec(WorkerPool pool, WeightMatrix w, QuantizedActivations a, float[] out, int outOff) {
+        checkQuantized(w, a);
+        java.util.Objects.checkFromIndexSize(outOff, w.rows(), out.length);
+        pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                out[outOff + r] = w.dot(r, a);
+            }
+        });
+    }
+
+    /**
+     * One parallel region for several matrices with the same input (q/k/v, gate/up):
+     * {@code outs[m][r] = ws[m][r] . x} for every matrix m and row r. Quantizes {@code x} at most
+     * once. All matrices must have {@code x}'s width as {@code cols}.
+     */
+    public static void matVecs(WorkerPool pool, float[] x, int xOff, WeightMatrix[] ws, float[][] outs) {
+        if (ws.length != outs.length) {
+            throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
+        }
+        int total = 0;
+        boolean quantize = false;
+        int[] starts = new int[ws.length + 1];
+        boolean[] int8 = new boolean[ws.length];
+        for (int m = 0; m < ws.length; m++) {
+            checkVec(ws[m], x, xOff, outs[m], 0);
+            if (ws[m].cols() != ws[0].cols()) {
+                throw new IllegalArgumentException("matrices " + ws[0].name() + " and " + ws[m].name() + " have different widths");
+            }
+            int8[m] = usesQuantizedActivations(ws[m]);
+            quantize |= int8[m];
+            total += ws[m].rows();
+            starts[m + 1] = total;
+        }
+        QuantizedActivations qa = quantize ? QA.get().quantize(x, xOff, ws[0].cols()) : null;
+        pool.forRange(total, MATVEC_GRAIN, (start, end) -> {
+            int m = 0;
+            while (starts[m + 1] <= start) {
+                m++;
+            }
+            for (int g = start; g < end; g++) {
+                while (g >= starts[m + 1]) {
+                    m++;
+                }
+                WeightMatrix w = ws[m];
+                int r = g - starts[m];
+                outs[m][r] = int8[m] ? w.dot(r, qa) : w.dot(r, x, xOff);
+            }
+        });
+    }
+
+    /** {@link #matVec} (float path) for rows {@code [rowStart, rowEnd)} only, on the calling thread. */
     public static void matVecRows(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOff + r] = w.dot(r, x, xOff);
+        }
+    }
+
+    /** {@link #matVec} with quantized activations for rows {@code [rowStart, rowEnd)}, on the calling thread. */
+    public static void matVecRows(WeightMatrix w, QuantizedActivations a, float[] out, int outOff, int rowStart, int rowEnd) {
+        checkQuantized(w, a);
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOff + r] = w.dot(r, a);
         }
     }
 
@@ -34,25 +121,35 @@ public final class MatOps {
      * {@code [n][rows]} (both starting at index 0).
      */
     public static void matMul(WorkerPool pool, WeightMatrix w, float[] x, int n, float[] out) {
-        int rows = w.rows();
-        int cols = w.cols();
-        pool.forRange(rows, MATVEC_GRAIN, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                for (int t = 0; t < n; t++) {
-                    out[t * rows + r] = w.dot(r, x, t * cols);
-                }
-            }
-        });
+        Gemm.matMul(pool, w, x, 0, n, out, 0);
+    }
+
+    /** {@link #matMul(WorkerPool, WeightMatrix, float[], int, float[])} with array offsets. */
+    public static void matMul(WorkerPool pool, WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
+        Gemm.matMul(pool, w, x, xOff, n, out, outOff);
     }
 
     /** Adds {@code bias} (length rows) to each of the {@code n} output rows of width {@code rows}. */
     public static void addBias(float[] out, int n, float[] bias) {
         int rows = bias.length;
         for (int t = 0; t < n; t++) {
-            int o = t * rows;
-            for (int r = 0; r < rows; r++) {
-                out[o + r] += bias[r];
-            }
+            Ops.add(out, t * rows, bias, 0, rows);
+        }
+    }
+
+    private static void checkVec(WeightMatrix w, float[] x, int xOff, float[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(xOff, w.cols(), x.length);
+        java.util.Objects.checkFromIndexSize(outOff, w.rows(), out.length);
+    }
+
+    private static void checkQuantized(WeightMatrix w, QuantizedActivations a) {
+        if (!w.kernels().supportsQuantizedDot()) {
+            throw new UnsupportedOperationException("tensor '" + w.name() + "' has type " + w.type()
+                    + ": quantized activations need Q8_0 or Q4_0 weights");
+        }
+        if (a.length() != w.cols()) {
+            throw new IllegalArgumentException("tensor '" + w.name() + "' has " + w.cols() + " columns but the quantized activations hold "
+                    + a.length() + " values");
         }
     }
 }

@@ -2,69 +2,64 @@ package org.vlm4j.tensor;
 
 /**
  * Element-wise and row-wise f32 operations used by the models: normalisations, activations,
- * softmax, residual adds. All work in place on heap float arrays with explicit offsets.
+ * softmax, residual adds, attention dot products. All work in place on heap float arrays with
+ * explicit offsets.
+ *
+ * <p>With the Vector API available these run vectorised ({@code VectorOps}); otherwise, and as the
+ * test oracle, {@link OpsReference} has the same operations in plain scalar code. Results agree to
+ * float rounding: reductions add in a different order (and in float rather than double), and
+ * exponentials come from the Vector API's {@code EXP} instead of {@link Math#exp}.
  */
 public final class Ops {
     private Ops() {}
 
-    /** {@code out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]} over {@code n} values. */
+    /** {@code out[i] = x[i] / sqrt(mean(x^2) + eps) * w[wOff + i]} over {@code n} values. */
     public static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int n, float eps) {
-        double ss = 0;
-        for (int i = 0; i < n; i++) {
-            float v = x[xOff + i];
-            ss += v * v;
-        }
-        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = x[xOff + i] * scale * w[wOff + i];
+        if (Simd.ENABLED) {
+            VectorOps.rmsNorm(out, outOff, x, xOff, w, wOff, n, eps);
+        } else {
+            OpsReference.rmsNorm(out, outOff, x, xOff, w, wOff, n, eps);
         }
     }
 
-    /** LayerNorm with weight and bias: {@code (x - mean) / sqrt(var + eps) * w + b}. */
+    /** LayerNorm with weight and bias: {@code (x - mean) / sqrt(var + eps) * w[i] + b[i]}. */
     public static void layerNorm(float[] out, int outOff, float[] x, int xOff, float[] w, float[] b, int n, float eps) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += x[xOff + i];
-        }
-        float mean = (float) (sum / n);
-        double var = 0;
-        for (int i = 0; i < n; i++) {
-            float d = x[xOff + i] - mean;
-            var += d * d;
-        }
-        float inv = (float) (1.0 / Math.sqrt(var / n + eps));
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = (x[xOff + i] - mean) * inv * w[i] + b[i];
+        if (Simd.ENABLED) {
+            VectorOps.layerNorm(out, outOff, x, xOff, w, b, n, eps);
+        } else {
+            OpsReference.layerNorm(out, outOff, x, xOff, w, b, n, eps);
         }
     }
 
     /** In-place softmax over {@code x[off .. off+n)}, computed in f32 with max subtraction. */
     public static void softmax(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++) {
-            x[off + i] *= inv;
+        if (Simd.ENABLED) {
+            VectorOps.softmax(x, off, n);
+        } else {
+            OpsReference.softmax(x, off, n);
         }
     }
 
     /** {@code x / (1 + e^-x)}. */
     public static float silu(float x) {
-        return (float) (x / (1.0 + Math.exp(-x)));
+        return OpsReference.silu(x);
+    }
+
+    /** SiLU in place over {@code n} values. */
+    public static void silu(float[] x, int off, int n) {
+        if (Simd.ENABLED) {
+            VectorOps.silu(x, off, n);
+        } else {
+            OpsReference.silu(x, off, n);
+        }
     }
 
     /** SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]}. */
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
-        for (int i = 0; i < n; i++) {
-            gate[gOff + i] = silu(gate[gOff + i]) * up[uOff + i];
+        if (Simd.ENABLED) {
+            VectorOps.swiglu(gate, gOff, up, uOff, n);
+        } else {
+            OpsReference.swiglu(gate, gOff, up, uOff, n);
         }
     }
 
@@ -73,52 +68,64 @@ public final class Ops {
      * approximation family PyTorch's vectorised CPU kernels use for {@code erf}.
      */
     public static float erf(float x) {
-        double ax = Math.abs(x);
-        double t = 1.0 / (1.0 + 0.3275911 * ax);
-        double y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
-                * Math.exp(-ax * ax);
-        return (float) (x < 0 ? -y : y);
+        return OpsReference.erf(x);
     }
 
     /** Exact (erf) GELU: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
     public static float geluErf(float x) {
-        return 0.5f * x * (1f + erf(x * 0.70710678118654752f));
+        return OpsReference.geluErf(x);
     }
 
     /** GELU in place over {@code n} values. */
     public static void geluErf(float[] x, int off, int n) {
-        for (int i = 0; i < n; i++) {
-            x[off + i] = geluErf(x[off + i]);
+        if (Simd.ENABLED) {
+            VectorOps.geluErf(x, off, n);
+        } else {
+            OpsReference.geluErf(x, off, n);
         }
     }
 
     /** {@code a[i] += b[i]}. */
     public static void add(float[] a, int aOff, float[] b, int bOff, int n) {
-        for (int i = 0; i < n; i++) {
-            a[aOff + i] += b[bOff + i];
+        if (Simd.ENABLED) {
+            VectorOps.add(a, aOff, b, bOff, n);
+        } else {
+            OpsReference.add(a, aOff, b, bOff, n);
         }
     }
 
-    /** {@code a[i] += s[i] * b[i]} (layer scale residual). */
+    /** {@code a[i] += s[i] * b[i]} (layer scale residual; {@code s} starts at index 0). */
     public static void addScaled(float[] a, int aOff, float[] s, float[] b, int bOff, int n) {
-        for (int i = 0; i < n; i++) {
-            a[aOff + i] += s[i] * b[bOff + i];
+        if (Simd.ENABLED) {
+            VectorOps.addScaled(a, aOff, s, b, bOff, n);
+        } else {
+            OpsReference.addScaled(a, aOff, s, b, bOff, n);
+        }
+    }
+
+    /** {@code x[i] *= s}. */
+    public static void scale(float[] x, int off, int n, float s) {
+        if (Simd.ENABLED) {
+            VectorOps.scale(x, off, n, s);
+        } else {
+            OpsReference.scale(x, off, n, s);
         }
     }
 
     /** Dot product of two f32 ranges. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0f;
-        for (int i = 0; i < n; i++) {
-            s += a[aOff + i] * b[bOff + i];
+        if (Simd.ENABLED) {
+            return VectorOps.dot(a, aOff, b, bOff, n);
         }
-        return s;
+        return OpsReference.dot(a, aOff, b, bOff, n);
     }
 
     /** {@code y[i] += alpha * x[i]}. */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
+        if (Simd.ENABLED) {
+            VectorOps.axpy(alpha, x, xOff, y, yOff, n);
+        } else {
+            OpsReference.axpy(alpha, x, xOff, y, yOff, n);
         }
     }
 }

@@ -11,15 +11,22 @@ final class Q4_0Kernels extends TypeKernels {
     static final Q4_0Kernels INSTANCE = new Q4_0Kernels();
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 18;
-    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (Simd.ENABLED) {
+            return QuantVectors.dotQ4Float(w, offset, x, xOff, n);
+        }
         return dotReference(w, offset, x, xOff, n);
     }
 
     @Override
     public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        if (Simd.ENABLED) {
+            QuantVectors.dequantizeQ4(w, offset, dst, dstOff, n);
+            return;
+        }
         dequantizeReference(w, offset, dst, dstOff, n);
     }
 
@@ -52,5 +59,38 @@ final class Q4_0Kernels extends TypeKernels {
                 dst[o + j + 16] = ((q >>> 4) - 8) * d;
             }
         }
+    }
+
+    @Override
+    public boolean supportsQuantizedDot() {
+        return true;
+    }
+
+    @Override
+    public float dotQuantized(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
+        checkQuantized(a, aOff, n);
+        if (Simd.ENABLED) {
+            return QuantVectors.dotQ4Int(w, offset, a.quants(), a.scales(), aOff, n);
+        }
+        return dotQuantizedReference(w, offset, a, aOff, n);
+    }
+
+    @Override
+    public float dotQuantizedReference(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
+        checkQuantized(a, aOff, n);
+        short[] q = a.quants();
+        float[] d = a.scales();
+        float s = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long bo = offset + (long) b * BLOCK_BYTES;
+            int ab = aOff + b * BLOCK;
+            int isum = 0;
+            for (int j = 0; j < 16; j++) {
+                int v = w.get(ValueLayout.JAVA_BYTE, bo + 2 + j) & 0xFF;
+                isum += ((v & 0x0F) - 8) * q[ab + j] + ((v >>> 4) - 8) * q[ab + j + 16];
+            }
+            s += isum * (Float.float16ToFloat(w.get(S, bo)) * d[ab / BLOCK]);
+        }
+        return s;
     }
 }

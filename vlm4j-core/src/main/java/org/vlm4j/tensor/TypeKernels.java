@@ -23,6 +23,43 @@ public abstract class TypeKernels {
     /** Scalar reference dequantization. */
     public abstract void dequantizeReference(MemorySegment w, long offset, float[] dst, int dstOff, int n);
 
+    /**
+     * Whether this type has an integer dot product with {@link QuantizedActivations}
+     * ({@link #dotQuantized}); true for Q8_0 and Q4_0.
+     */
+    public boolean supportsQuantizedDot() {
+        return false;
+    }
+
+    /**
+     * Dot product of a stored row with 8-bit quantized activations, in integer arithmetic per
+     * 32-block: {@code sum_b d_w[b] * d_a[b] * sum_j q_w[j] * q_a[j]}. {@code aOff} is the index of
+     * the first activation value used (a multiple of 32), {@code n} the element count.
+     *
+     * @throws UnsupportedOperationException unless {@link #supportsQuantizedDot()}
+     */
+    public float dotQuantized(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no quantized-activation dot");
+    }
+
+    /**
+     * Scalar reference of {@link #dotQuantized}: exact integer block sums, then
+     * {@code s += isum * (d_w * d_a)} block by block in f32.
+     *
+     * @throws UnsupportedOperationException unless {@link #supportsQuantizedDot()}
+     */
+    public float dotQuantizedReference(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no quantized-activation dot");
+    }
+
+    static void checkQuantized(QuantizedActivations a, int aOff, int n) {
+        if (aOff % QuantizedActivations.BLOCK != 0 || n % QuantizedActivations.BLOCK != 0 || aOff < 0 || aOff + n > a.length()) {
+            throw new IllegalArgumentException("quantized activations [" + aOff + ", " + (aOff + n) + ") out of range or not block aligned (length "
+                    + a.length() + ")");
+        }
+    }
+
+    /** The kernels for {@code type}; throws {@link UnsupportedOperationException} for types vlm4j cannot compute with. */
     public static TypeKernels of(GgmlType type) {
         return switch (type) {
             case F32 -> F32Kernels.INSTANCE;

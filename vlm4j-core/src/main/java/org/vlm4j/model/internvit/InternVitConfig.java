@@ -37,10 +37,18 @@ public record InternVitConfig(int imageSize, int patchSize, int hiddenSize, int 
 
     /** The projector's LayerNorm epsilon: PyTorch's {@code nn.LayerNorm} default, not stored in GGUF. */
     public static final float PROJECTOR_LAYER_NORM_EPS = 1e-5f;
-    /** ImageNet mean, the fallback for {@code clip.vision.image_mean}. */
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    /** ImageNet standard deviation, the fallback for {@code clip.vision.image_std}. */
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    /** ImageNet mean (R, G, B), the fallback for {@code clip.vision.image_mean}. */
+    public static float[] imagenetMean() {
+        return IMAGENET_MEAN.clone();
+    }
+
+    /** ImageNet standard deviation (R, G, B), the fallback for {@code clip.vision.image_std}. */
+    public static float[] imagenetStd() {
+        return IMAGENET_STD.clone();
+    }
 
     static final String PREFIX = "clip.vision.";
 

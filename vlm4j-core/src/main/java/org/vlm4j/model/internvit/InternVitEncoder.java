@@ -2,6 +2,7 @@ package org.vlm4j.model.internvit;
 
 import java.util.Objects;
 import org.vlm4j.tensor.MatOps;
+import org.vlm4j.tensor.WeightMatrix;
 import org.vlm4j.tensor.WorkerPool;
 
 /**
@@ -14,12 +15,18 @@ import org.vlm4j.tensor.WorkerPool;
  * Every matrix product runs through {@link MatOps#matMul} over all 1025 tokens of a tile; attention
  * is {@link VisionAttention}; the element-wise work is vectorised and parallel over tokens.
  *
- * <p>An encoder owns about {@code 1025 x (6 C + F)} floats of activation buffers (~44 MB for the
- * 300M model), allocated once and reused for every layer and tile. It is <b>not thread-safe</b>: use
+ * <p>An encoder owns about {@code 1025 x (8 C + F)} floats of activation and attention buffers
+ * (~55 MB for the 300M model), allocated once and reused for every layer and tile. It is <b>not thread-safe</b>: use
  * one encoder per concurrent caller ({@link InternVitModel#newEncoder}).
  */
 public final class InternVitEncoder {
     private static final int TOKEN_GRAIN = 8;
+
+    /** The matrix product used for every linear layer; a seam for benchmarks (default {@link MatOps#matMul}). */
+    @FunctionalInterface
+    interface Gemm {
+        void matMul(WorkerPool pool, WeightMatrix w, float[] x, int n, float[] out);
+    }
 
     private final InternVitWeights w;
     private final InternVitConfig c;
@@ -40,6 +47,7 @@ public final class InternVitEncoder {
     private final float[] cols; // [patches][3 p p]
     private final float[] projMid; // [tokens][projDim]
     private final float[] projOut; // [tokens][projDim]
+    Gemm gemm = MatOps::matMul;
 
     InternVitEncoder(InternVitWeights weights, WorkerPool pool) {
         this.w = weights;
@@ -123,13 +131,13 @@ public final class InternVitEncoder {
                         InternVitConfig.PROJECTOR_LAYER_NORM_EPS);
             }
         });
-        MatOps.matMul(pool, w.proj1, normed, tokens, projMid);
+        gemm.matMul(pool, w.proj1, normed, tokens, projMid);
         pool.forRange(tokens, TOKEN_GRAIN, (a, b) -> {
             for (int t = a; t < b; t++) {
                 VitKernels.biasGelu(projMid, t * d, w.proj1Bias, d);
             }
         });
-        MatOps.matMul(pool, w.proj3, projMid, tokens, projOut);
+        gemm.matMul(pool, w.proj3, projMid, tokens, projOut);
         for (int t = 0; t < tokens; t++) {
             VitKernels.biasScale(projOut, t * d, w.proj3Bias, 1f, d);
         }
@@ -146,29 +154,21 @@ public final class InternVitEncoder {
             InternVitWeights.Layer l = layers[i];
             InternVitWeights.Layer next = i + 1 < layers.length ? layers[i + 1] : null;
             // attention block: x = LN1(h) already computed
-            MatOps.matMul(pool, l.q(), x, seq, q);
-            MatOps.matMul(pool, l.k(), x, seq, k);
-            MatOps.matMul(pool, l.v(), x, seq, v);
-            pool.forRange(seq, TOKEN_GRAIN, (a, b) -> {
-                for (int t = a; t < b; t++) {
-                    int o = t * width;
-                    VitKernels.biasScale(q, o, l.qBias(), qScale, width);
-                    VitKernels.biasScale(k, o, l.kBias(), 1f, width);
-                    VitKernels.biasScale(v, o, l.vBias(), 1f, width);
-                }
-            });
-            attention.forward(pool, q, k, v, x);
-            MatOps.matMul(pool, l.out(), x, seq, y);
+            gemm.matMul(pool, l.q(), x, seq, q);
+            gemm.matMul(pool, l.k(), x, seq, k);
+            gemm.matMul(pool, l.v(), x, seq, v);
+            attention.forward(pool, q, l.qBias(), qScale, k, l.kBias(), v, l.vBias(), x);
+            gemm.matMul(pool, l.out(), x, seq, y);
             residualAndNorm(l.outBias(), l.ls1(), l.ln2Weight(), l.ln2Bias());
             // MLP block: x = LN2(h)
-            MatOps.matMul(pool, l.up(), x, seq, mlp);
+            gemm.matMul(pool, l.up(), x, seq, mlp);
             int f = c.intermediateSize();
             pool.forRange(seq, TOKEN_GRAIN, (a, b) -> {
                 for (int t = a; t < b; t++) {
                     VitKernels.biasGelu(mlp, t * f, l.upBias(), f);
                 }
             });
-            MatOps.matMul(pool, l.down(), mlp, seq, y);
+            gemm.matMul(pool, l.down(), mlp, seq, y);
             residualAndNorm(l.downBias(), l.ls2(), next == null ? null : next.ln1Weight(), next == null ? null : next.ln1Bias());
         }
     }
@@ -219,7 +219,7 @@ public final class InternVitEncoder {
                 }
             }
         });
-        MatOps.matMul(pool, w.patchWeight, cols, patches, y);
+        gemm.matMul(pool, w.patchWeight, cols, patches, y);
         float[] pos = w.positionEmbedding;
         for (int i = 0; i < width; i++) {
             h[i] = w.classEmbedding[i] + pos[i];

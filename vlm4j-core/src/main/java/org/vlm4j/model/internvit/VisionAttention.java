@@ -9,42 +9,43 @@ import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Bidirectional multi-head self-attention over one tile's tokens: {@code softmax(q k^T) v} per head,
- * with {@code q} already scaled by {@code head_dim^-0.5} (the original model scales q before the
- * product).
+ * no mask, with {@code q} scaled by {@code head_dim^-0.5} before the product as the original model
+ * does ({@code (q * scale) @ k^T}).
  *
- * <p>Work is split into (head, query block) tasks. Each task keeps the scores of its
- * {@value #QUERY_BLOCK} queries against all keys in a per-thread scratch, so the 1025 x 1025 score
- * matrices of all heads are never materialised at once. Once per layer, keys are packed per head
- * into zero-padded panels of {@code 3 x vector length} keys ({@code [panel][dim][keys]}) and values
- * into {@code [key][dim]} rows, so that both products run as register-tiled micro-kernels over
- * contiguous, cache-resident data (the raw activations have a row stride of 4 KiB, which would make
- * every head access alias in the caches): scores are 3 queries x 3 vectors of keys, {@code P v} is 4
- * queries x 2 vectors of head dimensions over blocks of {@value #KEY_BLOCK} keys. Instances own their
- * buffers and are reused across layers and tiles; not thread-safe (one forward at a time).
+ * <p>Work is split into (head, query block) tasks of {@code 3 x vector length} queries (24 with
+ * AVX2). Each task keeps the scores of its queries against all keys in a per-thread scratch, so the
+ * 1025 x 1025 score matrices of all heads are never materialised at once. Inside a task the queries
+ * run along the vector lanes ("transposed" attention): scores are stored as {@code sT[key][query]},
+ * so the softmax max, exp and sum are plain vertical vector operations without horizontal
+ * reductions, and both products are register-tiled micro-kernels of 3 x 3 vectors (keys x query
+ * vectors for {@code q k^T}, head dimensions x query vectors for {@code P v}). Keys and values are
+ * packed once per layer into contiguous per-head rows, because the raw activations have a row stride
+ * of 4 KiB that makes every per-head access alias in the caches.
+ *
+ * <p>Instances own their buffers and are reused across layers and tiles; not thread-safe (one
+ * forward at a time).
  */
 final class VisionAttention {
+    /** Query vectors per task: 3 x 8 = 24 queries with AVX2. */
+    private static final int QV = 3;
     /** Queries per task. */
-    static final int QUERY_BLOCK = 24;
-    /** Keys per block of the {@code P v} product (keeps the value panel in L1). */
-    static final int KEY_BLOCK = 128;
-    // Micro-tile shapes. At most ~13 live vector registers: with AVX2's 16, a 4x3 tile (16 live)
-    // made C2 spill and ran at half the speed of 3x3 on the development machine.
-    private static final int SQ = 3; // query rows per score micro-tile
-    private static final int KV = 3; // key vectors per score micro-tile (one key panel)
-    private static final int PQ = 4; // query rows per P.v micro-tile
-    private static final int DV = 2; // dimension vectors per P.v micro-tile
+    static final int QUERY_BLOCK = QV * L;
+    /** Keys per block of the {@code P v} product (keeps that block of scores and values in L1). */
+    static final int KEY_BLOCK = 64;
+    // Micro-tiles have 9 accumulators: at most ~13 live vector registers. With AVX2's 16, a 4x3
+    // tile (16 live) made C2 spill and ran at half the speed of 3x3 on the development machine.
+    private static final int TK = 3; // keys per score micro-tile
+    private static final int TD = 3; // head dimensions per P.v micro-tile
 
     private final int seq;
     private final int heads;
     private final int headDim;
     private final int width;
-    private final int panel; // keys per panel
-    private final int seqPad;
     private final int queryBlocks;
-    private final float[] kPacked; // [head][panel][dim][panel keys]
+    private final float[] kPacked; // [head][key][dim]
     private final float[] vPacked; // [head][key][dim]
-    private final boolean vectorPv;
-    // per-task scratch layout
+    private final float[] zeros;
+    // per-task scratch layout: qT [dim][QB], sT [key][QB], accT [dim][QB], inv [QB]
     private final int sOff;
     private final int accOff;
     private final int invOff;
@@ -58,256 +59,288 @@ final class VisionAttention {
         this.heads = heads;
         this.headDim = headDim;
         this.width = heads * headDim;
-        this.panel = L * KV;
-        this.seqPad = (seq + panel - 1) / panel * panel;
         this.queryBlocks = (seq + QUERY_BLOCK - 1) / QUERY_BLOCK;
-        this.kPacked = new float[Math.multiplyExact(Math.multiplyExact(heads, headDim), seqPad)];
-        this.vPacked = new float[Math.multiplyExact(Math.multiplyExact(heads, headDim), seq)];
-        this.vectorPv = headDim % (L * DV) == 0;
-        this.sOff = QUERY_BLOCK * headDim; // queries of the block come first
-        this.accOff = sOff + QUERY_BLOCK * seqPad;
-        this.invOff = accOff + QUERY_BLOCK * headDim;
+        this.kPacked = new float[Math.multiplyExact(width, seq)];
+        this.vPacked = new float[Math.multiplyExact(width, seq)];
+        this.zeros = new float[width];
+        this.sOff = headDim * QUERY_BLOCK;
+        this.accOff = sOff + seq * QUERY_BLOCK;
+        this.invOff = accOff + headDim * QUERY_BLOCK;
         this.scratchSize = invOff + QUERY_BLOCK;
     }
 
     /**
      * Attention for all heads: {@code q, k, v} are {@code [seq][width]} with head {@code h} at columns
-     * {@code h*headDim ..}; {@code q} must already hold the scaled, biased queries, {@code k} and
-     * {@code v} the biased keys and values. Writes {@code out [seq][width]} (heads concatenated).
+     * {@code h*headDim ..}, holding finished (biased, q scaled) queries, keys and values. Writes
+     * {@code out [seq][width]} (heads concatenated).
      */
     void forward(WorkerPool pool, float[] q, float[] k, float[] v, float[] out) {
-        pool.run(heads, h -> pack(h, k, v));
+        forward(pool, q, zeros, 1f, k, zeros, v, zeros, out);
+    }
+
+    /**
+     * Attention on raw projections: uses {@code (q + qBias) * qScale}, {@code k + kBias} and
+     * {@code v + vBias} (biases of length {@code width}) without modifying the inputs. The biases are
+     * applied while packing, which saves three passes over the activations.
+     */
+    void forward(WorkerPool pool, float[] q, float[] qBias, float qScale, float[] k, float[] kBias, float[] v,
+            float[] vBias, float[] out) {
+        pool.run(heads, h -> pack(h, k, kBias, v, vBias));
         pool.run(heads * queryBlocks, c -> {
             float[] s = scratch.pollFirst();
             if (s == null) {
                 s = new float[scratchSize];
             }
             try {
-                block(c / queryBlocks, (c % queryBlocks) * QUERY_BLOCK, q, out, s);
+                block(c / queryBlocks, (c % queryBlocks) * QUERY_BLOCK, q, qBias, qScale, out, s);
             } finally {
                 scratch.offerFirst(s);
             }
         });
     }
 
-    /** Packs head {@code h}'s keys into panels and its values into contiguous rows; key padding stays zero. */
-    private void pack(int h, float[] k, float[] v) {
+    /** Copies head {@code h}'s biased keys and values into contiguous {@code [key][dim]} rows. */
+    private void pack(int h, float[] k, float[] kBias, float[] v, float[] vBias) {
         int col = h * headDim;
-        int kBase = h * headDim * seqPad;
-        int vBase = h * headDim * seq;
+        int base = h * headDim * seq;
         for (int j = 0; j < seq; j++) {
-            int dst = kBase + (j / panel) * headDim * panel + j % panel;
             int src = j * width + col;
+            int dst = base + j * headDim;
             for (int d = 0; d < headDim; d++) {
-                kPacked[dst + d * panel] = k[src + d];
+                kPacked[dst + d] = k[src + d] + kBias[col + d];
+                vPacked[dst + d] = v[src + d] + vBias[col + d];
             }
-            System.arraycopy(v, src, vPacked, vBase + j * headDim, headDim);
         }
     }
 
-    private void block(int h, int q0, float[] q, float[] out, float[] s) {
-        int rows = Math.min(seq, q0 + QUERY_BLOCK) - q0;
+    private void block(int h, int q0, float[] q, float[] qBias, float qScale, float[] out, float[] s) {
+        final int qb = QUERY_BLOCK;
+        int rows = Math.min(seq, q0 + qb) - q0;
         int col = h * headDim;
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(q, (q0 + r) * width + col, s, r * headDim, headDim);
-        }
-        int kBase = h * headDim * seqPad;
-        int vBase = h * headDim * seq;
-        boolean vec = !forceScalar;
-        // 1. scores s[r][j] = q_r . k_j
-        if (vec) {
-            int tiled = rows / SQ * SQ;
-            for (int p = 0; p < seqPad; p += panel) {
-                int kp = kBase + p * headDim;
-                int r = 0;
-                for (; r < tiled; r += SQ) {
-                    scoreTile(s, r * headDim, kp, sOff + r * seqPad + p);
+        // qT[d][i] = q[q0 + i][col + d]; lanes past the last query are zero (their results are dropped)
+        for (int i = 0; i < qb; i++) {
+            if (i < rows) {
+                int src = (q0 + i) * width + col;
+                for (int d = 0; d < headDim; d++) {
+                    s[d * qb + i] = (q[src + d] + qBias[col + d]) * qScale;
                 }
-                for (; r < rows; r++) {
-                    scoreTile1(s, r * headDim, kp, sOff + r * seqPad + p);
+            } else {
+                for (int d = 0; d < headDim; d++) {
+                    s[d * qb + i] = 0f;
                 }
             }
+        }
+        int base = h * headDim * seq;
+        if (forceScalar) {
+            scalarBlock(s, base);
         } else {
-            for (int r = 0; r < rows; r++) {
-                scoreRow(s, r * headDim, kBase, sOff + r * seqPad);
+            int j = 0;
+            for (int tiled = seq / TK * TK; j < tiled; j += TK) {
+                scoreTile(s, base + j * headDim, sOff + j * qb);
             }
-        }
-        // 2. softmax numerators in place; 1 / row sums kept for the end
-        for (int r = 0; r < rows; r++) {
-            int o = sOff + r * seqPad;
-            s[invOff + r] = 1f / VitKernels.expShiftSum(s, o, seq, VitKernels.max(s, o, seq));
-        }
-        // 3. acc_r = sum_j e_rj v_j, then out_r = acc_r / sum_j e_rj
-        if (vec && vectorPv) {
-            int tiled = rows / PQ * PQ;
+            for (; j < seq; j++) {
+                scoreTile1(s, base + j * headDim, sOff + j * qb);
+            }
+            softmax(s);
             for (int k0 = 0; k0 < seq; k0 += KEY_BLOCK) {
                 int k1 = Math.min(seq, k0 + KEY_BLOCK);
-                for (int d = 0; d < headDim; d += L * DV) {
-                    int r = 0;
-                    for (; r < tiled; r += PQ) {
-                        pvTile(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
-                    }
-                    for (; r < rows; r++) {
-                        pvTile1(s, r, k0, k1, vBase + d, accOff + r * headDim + d, k0 == 0);
-                    }
+                int d = 0;
+                for (int tiled = headDim / TD * TD; d < tiled; d += TD) {
+                    pvTile(s, base + d, k0, k1, accOff + d * qb, k0 == 0);
+                }
+                for (; d < headDim; d++) {
+                    pvTile1(s, base + d, k0, k1, accOff + d * qb, k0 == 0);
                 }
             }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                pvRow(s, r, vBase, accOff + r * headDim);
-            }
         }
-        for (int r = 0; r < rows; r++) {
-            float inv = s[invOff + r];
-            int a = accOff + r * headDim;
-            int o = (q0 + r) * width + col;
+        for (int i = 0; i < rows; i++) {
+            float inv = s[invOff + i];
+            int o = (q0 + i) * width + col;
             for (int d = 0; d < headDim; d++) {
-                out[o + d] = s[a + d] * inv;
+                out[o + d] = s[accOff + d * qb + i] * inv;
             }
         }
     }
 
-    /** Scores of 3 queries (rows at {@code s[qOff ..]}) against one key panel. */
-    private void scoreTile(float[] s, int qOff, int kp, int outOff) {
+    /** Scores of 3 keys (rows at {@code kPacked[kp ..]}) against all queries of the block. */
+    private void scoreTile(float[] s, int kp, int outOff) {
+        final int qb = QUERY_BLOCK;
         int hd = headDim;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00;
-        for (int d = 0; d < hd; d++, kp += panel) {
-            FloatVector k0 = FloatVector.fromArray(F, kPacked, kp);
-            FloatVector k1 = FloatVector.fromArray(F, kPacked, kp + L);
-            FloatVector k2 = FloatVector.fromArray(F, kPacked, kp + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, s[qOff + d]);
-            a00 = k0.fma(b, a00);
-            a01 = k1.fma(b, a01);
-            a02 = k2.fma(b, a02);
-            b = FloatVector.broadcast(F, s[qOff + hd + d]);
-            a10 = k0.fma(b, a10);
-            a11 = k1.fma(b, a11);
-            a12 = k2.fma(b, a12);
-            b = FloatVector.broadcast(F, s[qOff + 2 * hd + d]);
-            a20 = k0.fma(b, a20);
-            a21 = k1.fma(b, a21);
-            a22 = k2.fma(b, a22);
+        for (int d = 0, qp = 0; d < hd; d++, qp += qb) {
+            FloatVector q0 = FloatVector.fromArray(F, s, qp);
+            FloatVector q1 = FloatVector.fromArray(F, s, qp + L);
+            FloatVector q2 = FloatVector.fromArray(F, s, qp + 2 * L);
+            FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            b = FloatVector.broadcast(F, kPacked[kp + hd + d]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            b = FloatVector.broadcast(F, kPacked[kp + 2 * hd + d]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            a22 = q2.fma(b, a22);
         }
         int o = outOff;
         a00.intoArray(s, o);
         a01.intoArray(s, o + L);
         a02.intoArray(s, o + 2 * L);
-        o += seqPad;
+        o += qb;
         a10.intoArray(s, o);
         a11.intoArray(s, o + L);
         a12.intoArray(s, o + 2 * L);
-        o += seqPad;
+        o += qb;
         a20.intoArray(s, o);
         a21.intoArray(s, o + L);
         a22.intoArray(s, o + 2 * L);
     }
 
-    /** Scores of one query against one key panel (remainder rows). */
-    private void scoreTile1(float[] s, int qOff, int kp, int outOff) {
+    /** Scores of one key against all queries of the block (remainder keys). */
+    private void scoreTile1(float[] s, int kp, int outOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
-        for (int d = 0; d < headDim; d++, kp += panel) {
-            FloatVector b = FloatVector.broadcast(F, s[qOff + d]);
-            a0 = FloatVector.fromArray(F, kPacked, kp).fma(b, a0);
-            a1 = FloatVector.fromArray(F, kPacked, kp + L).fma(b, a1);
-            a2 = FloatVector.fromArray(F, kPacked, kp + 2 * L).fma(b, a2);
+        for (int d = 0, qp = 0; d < headDim; d++, qp += QUERY_BLOCK) {
+            FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
+            a0 = FloatVector.fromArray(F, s, qp).fma(b, a0);
+            a1 = FloatVector.fromArray(F, s, qp + L).fma(b, a1);
+            a2 = FloatVector.fromArray(F, s, qp + 2 * L).fma(b, a2);
         }
         a0.intoArray(s, outOff);
         a1.intoArray(s, outOff + L);
         a2.intoArray(s, outOff + 2 * L);
     }
 
-    /** Scores of one query against all keys (scalar reference path). */
-    private void scoreRow(float[] s, int qOff, int kBase, int outOff) {
-        for (int j = 0; j < seq; j++) {
-            int kp = kBase + (j / panel) * headDim * panel + j % panel;
-            float acc = 0f;
-            for (int d = 0; d < headDim; d++) {
-                acc += s[qOff + d] * kPacked[kp + d * panel];
-            }
-            s[outOff + j] = acc;
+    /** Per query (lane): {@code sT[j] = e^(sT[j] - max_j)} in place and {@code inv = 1 / sum_j}. */
+    private void softmax(float[] s) {
+        final int qb = QUERY_BLOCK;
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0;
+        int end = sOff + seq * qb;
+        for (int p = sOff; p < end; p += qb) {
+            m0 = m0.max(FloatVector.fromArray(F, s, p));
+            m1 = m1.max(FloatVector.fromArray(F, s, p + L));
+            m2 = m2.max(FloatVector.fromArray(F, s, p + 2 * L));
         }
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0;
+        for (int p = sOff; p < end; p += qb) {
+            FloatVector e0 = VitKernels.exp(FloatVector.fromArray(F, s, p).sub(m0));
+            FloatVector e1 = VitKernels.exp(FloatVector.fromArray(F, s, p + L).sub(m1));
+            FloatVector e2 = VitKernels.exp(FloatVector.fromArray(F, s, p + 2 * L).sub(m2));
+            e0.intoArray(s, p);
+            e1.intoArray(s, p + L);
+            e2.intoArray(s, p + 2 * L);
+            s0 = s0.add(e0);
+            s1 = s1.add(e1);
+            s2 = s2.add(e2);
+        }
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        one.div(s0).intoArray(s, invOff);
+        one.div(s1).intoArray(s, invOff + L);
+        one.div(s2).intoArray(s, invOff + 2 * L);
     }
 
     /**
-     * Adds keys {@code [k0, k1)} of {@code sum_j e_rj v_j} to the accumulators of query rows
-     * {@code r .. r+3}, for the {@code DV} dimension vectors starting at {@code vOff}/{@code accOff}.
+     * Adds keys {@code [k0, k1)} of {@code sum_j e_ij v_j[d]} for 3 head dimensions starting at
+     * {@code vp0 - base = d} to {@code accT[d..d+2][all queries]}.
      */
-    private void pvTile(float[] s, int r, int k0, int k1, int vOff, int accOff, boolean first) {
+    private void pvTile(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
+        final int qb = QUERY_BLOCK;
         int hd = headDim;
-        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22;
         if (first) {
             a00 = FloatVector.zero(F);
             a01 = a00;
+            a02 = a00;
             a10 = a00;
             a11 = a00;
+            a12 = a00;
             a20 = a00;
             a21 = a00;
-            a30 = a00;
-            a31 = a00;
+            a22 = a00;
         } else {
-            a00 = FloatVector.fromArray(F, s, accOff);
-            a01 = FloatVector.fromArray(F, s, accOff + L);
-            a10 = FloatVector.fromArray(F, s, accOff + hd);
-            a11 = FloatVector.fromArray(F, s, accOff + hd + L);
-            a20 = FloatVector.fromArray(F, s, accOff + 2 * hd);
-            a21 = FloatVector.fromArray(F, s, accOff + 2 * hd + L);
-            a30 = FloatVector.fromArray(F, s, accOff + 3 * hd);
-            a31 = FloatVector.fromArray(F, s, accOff + 3 * hd + L);
+            a00 = FloatVector.fromArray(F, s, acc);
+            a01 = FloatVector.fromArray(F, s, acc + L);
+            a02 = FloatVector.fromArray(F, s, acc + 2 * L);
+            a10 = FloatVector.fromArray(F, s, acc + qb);
+            a11 = FloatVector.fromArray(F, s, acc + qb + L);
+            a12 = FloatVector.fromArray(F, s, acc + qb + 2 * L);
+            a20 = FloatVector.fromArray(F, s, acc + 2 * qb);
+            a21 = FloatVector.fromArray(F, s, acc + 2 * qb + L);
+            a22 = FloatVector.fromArray(F, s, acc + 2 * qb + 2 * L);
         }
-        int p0 = sOff + r * seqPad;
-        int p1 = p0 + seqPad, p2 = p1 + seqPad, p3 = p2 + seqPad;
-        for (int j = k0, vp = vOff + k0 * hd; j < k1; j++, vp += hd) {
-            FloatVector v0 = FloatVector.fromArray(F, vPacked, vp);
-            FloatVector v1 = FloatVector.fromArray(F, vPacked, vp + L);
-            FloatVector p = FloatVector.broadcast(F, s[p0 + j]);
-            a00 = v0.fma(p, a00);
-            a01 = v1.fma(p, a01);
-            p = FloatVector.broadcast(F, s[p1 + j]);
-            a10 = v0.fma(p, a10);
-            a11 = v1.fma(p, a11);
-            p = FloatVector.broadcast(F, s[p2 + j]);
-            a20 = v0.fma(p, a20);
-            a21 = v1.fma(p, a21);
-            p = FloatVector.broadcast(F, s[p3 + j]);
-            a30 = v0.fma(p, a30);
-            a31 = v1.fma(p, a31);
+        for (int j = k0, pp = sOff + k0 * qb, vp = vp0 + k0 * hd; j < k1; j++, pp += qb, vp += hd) {
+            FloatVector p0 = FloatVector.fromArray(F, s, pp);
+            FloatVector p1 = FloatVector.fromArray(F, s, pp + L);
+            FloatVector p2 = FloatVector.fromArray(F, s, pp + 2 * L);
+            FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            b = FloatVector.broadcast(F, vPacked[vp + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            b = FloatVector.broadcast(F, vPacked[vp + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            a22 = p2.fma(b, a22);
         }
-        a00.intoArray(s, accOff);
-        a01.intoArray(s, accOff + L);
-        a10.intoArray(s, accOff + hd);
-        a11.intoArray(s, accOff + hd + L);
-        a20.intoArray(s, accOff + 2 * hd);
-        a21.intoArray(s, accOff + 2 * hd + L);
-        a30.intoArray(s, accOff + 3 * hd);
-        a31.intoArray(s, accOff + 3 * hd + L);
+        a00.intoArray(s, acc);
+        a01.intoArray(s, acc + L);
+        a02.intoArray(s, acc + 2 * L);
+        a10.intoArray(s, acc + qb);
+        a11.intoArray(s, acc + qb + L);
+        a12.intoArray(s, acc + qb + 2 * L);
+        a20.intoArray(s, acc + 2 * qb);
+        a21.intoArray(s, acc + 2 * qb + L);
+        a22.intoArray(s, acc + 2 * qb + 2 * L);
     }
 
-    /** {@link #pvTile} for a single query row (remainder rows). */
-    private void pvTile1(float[] s, int r, int k0, int k1, int vOff, int accOff, boolean first) {
-        FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, accOff);
-        FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, accOff + L);
-        int p0 = sOff + r * seqPad;
-        for (int j = k0, vp = vOff + k0 * headDim; j < k1; j++, vp += headDim) {
-            FloatVector p = FloatVector.broadcast(F, s[p0 + j]);
-            a0 = FloatVector.fromArray(F, vPacked, vp).fma(p, a0);
-            a1 = FloatVector.fromArray(F, vPacked, vp + L).fma(p, a1);
+    /** {@link #pvTile} for a single head dimension (remainder dimensions). */
+    private void pvTile1(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
+        FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc);
+        FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc + L);
+        FloatVector a2 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc + 2 * L);
+        for (int j = k0, pp = sOff + k0 * QUERY_BLOCK, vp = vp0 + k0 * headDim; j < k1; j++, pp += QUERY_BLOCK, vp += headDim) {
+            FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
+            a0 = FloatVector.fromArray(F, s, pp).fma(b, a0);
+            a1 = FloatVector.fromArray(F, s, pp + L).fma(b, a1);
+            a2 = FloatVector.fromArray(F, s, pp + 2 * L).fma(b, a2);
         }
-        a0.intoArray(s, accOff);
-        a1.intoArray(s, accOff + L);
+        a0.intoArray(s, acc);
+        a1.intoArray(s, acc + L);
+        a2.intoArray(s, acc + 2 * L);
     }
 
-    /** One query row's {@code sum_j e_rj v_j} over all keys (scalar reference path). */
-    private void pvRow(float[] s, int r, int vBase, int accOff) {
-        for (int d = 0; d < headDim; d++) {
-            s[accOff + d] = 0f;
-        }
-        int p0 = sOff + r * seqPad;
-        for (int j = 0, vp = vBase; j < seq; j++, vp += headDim) {
-            float p = s[p0 + j];
+    /** The whole block with plain scalar loops over the same layouts (reference path for tests). */
+    private void scalarBlock(float[] s, int base) {
+        final int qb = QUERY_BLOCK;
+        for (int i = 0; i < qb; i++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < seq; j++) {
+                float acc = 0f;
+                for (int d = 0; d < headDim; d++) {
+                    acc += s[d * qb + i] * kPacked[base + j * headDim + d];
+                }
+                s[sOff + j * qb + i] = acc;
+                max = Math.max(max, acc);
+            }
+            float sum = 0f;
+            for (int j = 0; j < seq; j++) {
+                float e = (float) Math.exp(s[sOff + j * qb + i] - max);
+                s[sOff + j * qb + i] = e;
+                sum += e;
+            }
+            s[invOff + i] = 1f / sum;
             for (int d = 0; d < headDim; d++) {
-                s[accOff + d] += p * vPacked[vp + d];
+                float acc = 0f;
+                for (int j = 0; j < seq; j++) {
+                    acc += s[sOff + j * qb + i] * vPacked[base + j * headDim + d];
+                }
+                s[accOff + d * qb + i] = acc;
             }
         }
     }

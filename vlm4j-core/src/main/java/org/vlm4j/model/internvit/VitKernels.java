@@ -2,7 +2,6 @@ package org.vlm4j.model.internvit;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.vlm4j.tensor.Ops;
@@ -38,7 +37,9 @@ final class VitKernels {
      */
     static FloatVector exp(FloatVector x) {
         x = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = x.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        // j = round(x log2e) + 1.5 * 2^23: its low mantissa bits hold the integer n (no float->int convert)
+        FloatVector j = x.fma(x.broadcast(LOG2E), x.broadcast(ROUND_MAGIC));
+        FloatVector n = j.sub(ROUND_MAGIC);
         FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
         r = n.fma(x.broadcast(-LN2_LO), r);
         FloatVector p = r.broadcast(1.9875691500e-4f)
@@ -48,7 +49,8 @@ final class VitKernels {
                 .fma(r, r.broadcast(1.6666665459e-1f))
                 .fma(r, r.broadcast(5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n: exponent field n + 127; the bits of j are 0x4B400000 + n
+        IntVector bits = j.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
         return p.mul(bits.reinterpretAsFloats());
     }
 
@@ -145,38 +147,6 @@ final class VitKernels {
         for (; i < n; i++) {
             out[outOff + i] = (x[xOff + i] - mean) * inv * w[i] + b[i];
         }
-    }
-
-    /** Maximum of {@code x[off .. off+n)}. */
-    static float max(float[] x, int off, int n) {
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            m = m.max(FloatVector.fromArray(F, x, off + i));
-        }
-        float r = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            r = Math.max(r, x[off + i]);
-        }
-        return r;
-    }
-
-    /** {@code x[i] = e^(x[i] - max)} in place; returns the sum of the results. */
-    static float expShiftSum(float[] x, int off, int n, float max) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i, m).sub(max));
-            e.intoArray(x, off + i, m);
-            acc = acc.add(e, m);
-        }
-        return sumLanes(acc);
     }
 
     /**

@@ -9,7 +9,7 @@ import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Manual benchmark (not a test): a full-width InternViT-300M with random F16 weights, timed per tile
- * and per part. Usage: {@code java ... InternVitBench [layers=24] [threads=2] [tiles=2]}.
+ * and per part. Usage: {@code java ... InternVitBench [layers=24] [threads=2] [tiles=2] [att|nogemm]}.
  */
 public final class InternVitBench {
     private InternVitBench() {}
@@ -63,7 +63,7 @@ public final class InternVitBench {
         int tiles = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         boolean attentionOnly = args.length > 3 && args[3].equals("att");
         InternVitConfig c = new InternVitConfig(448, 14, 1024, 4096, layers, 16, 1e-6f, 2, 1024,
-                InternVitConfig.IMAGENET_MEAN, InternVitConfig.IMAGENET_STD, 1, 12);
+                InternVitConfig.imagenetMean(), InternVitConfig.imagenetStd(), 1, 12);
         InternVitWeights w = randomWeights(c, 1);
         float[] pixels = vec(c.pixelsPerTile(), new Random(2), 0, 1);
         try (WorkerPool pool = WorkerPool.create(threads)) {
@@ -104,6 +104,9 @@ public final class InternVitBench {
                 return;
             }
             InternVitEncoder enc = InternVitModel.of(w).newEncoder(pool);
+            if (args.length > 3 && args[3].equals("nogemm")) {
+                enc.gemm = (p, m, x, n, out) -> { }; // time everything but the matrix products
+            }
             float[] out = new float[c.tokensPerTile() * c.projectionDim()];
             for (int t = 0; t < tiles; t++) {
                 long t0 = System.nanoTime();

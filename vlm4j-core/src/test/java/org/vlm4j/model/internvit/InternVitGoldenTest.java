@@ -123,7 +123,7 @@ class InternVitGoldenTest {
     @Test
     void pixelTensorOfPngMatchesManifest() throws IOException {
         float[] pixels = VisionFixtures.tilesFromPng("img300x200.tiles.png", 448,
-                InternVitConfig.IMAGENET_MEAN, InternVitConfig.IMAGENET_STD);
+                InternVitConfig.imagenetMean(), InternVitConfig.imagenetStd());
         JsonNode stats = manifest().path("images").path("img300x200").path("arrays").path("tiles_png").path("pixels_f32_stats");
         JsonNode first8 = stats.path("first8");
         assertEquals(8, first8.size());

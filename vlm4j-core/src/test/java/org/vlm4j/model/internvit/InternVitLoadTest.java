@@ -42,13 +42,13 @@ class InternVitLoadTest {
         pool.close();
     }
 
-    private static TestGgufWriter copy() {
-        return TestGgufWriter.copyOf(base);
+    private static MmprojWriter copy() {
+        return MmprojWriter.copyOf(base);
     }
 
     /** Builds a modified file and asserts that loading fails with a message containing every fragment. */
-    private static void assertRejected(Consumer<TestGgufWriter> change, String... fragments) {
-        TestGgufWriter w = copy();
+    private static void assertRejected(Consumer<MmprojWriter> change, String... fragments) {
+        MmprojWriter w = copy();
         change.accept(w);
         GgufFile f = w.parse("broken-mmproj.gguf");
         GgufFormatException e = assertThrows(GgufFormatException.class, () -> InternVitModel.fromGguf(f));
@@ -118,12 +118,12 @@ class InternVitLoadTest {
 
     @Test
     void metadataFallbacks() {
-        TestGgufWriter w = copy().remove("clip.vision.image_mean").remove("clip.vision.image_std")
+        MmprojWriter w = copy().remove("clip.vision.image_mean").remove("clip.vision.image_std")
                 .remove("clip.vision.preproc_min_tiles").remove("clip.vision.preproc_max_tiles")
                 .remove("clip.vision.projector.scale_factor").remove("clip.vision.projection_dim");
         InternVitConfig c = InternVitModel.fromGguf(w.parse("old-converter.gguf")).config();
-        assertArrayEquals(InternVitConfig.IMAGENET_MEAN, c.imageMean());
-        assertArrayEquals(InternVitConfig.IMAGENET_STD, c.imageStd());
+        assertArrayEquals(InternVitConfig.imagenetMean(), c.imageMean());
+        assertArrayEquals(InternVitConfig.imagenetStd(), c.imageStd());
         assertEquals(1, c.minTiles());
         assertEquals(12, c.maxTiles());
         assertEquals(2, c.scaleFactor());
@@ -159,11 +159,11 @@ class InternVitLoadTest {
 
     /** Re-types every linear weight (not the 14-wide patch kernel) and encodes img448. */
     private static float encodeWithType(GgmlType type) {
-        TestGgufWriter w = copy();
-        for (TestGgufWriter.Tensor t : w.tensors.toArray(TestGgufWriter.Tensor[]::new)) {
+        MmprojWriter w = copy();
+        for (MmprojWriter.Tensor t : w.tensors.toArray(MmprojWriter.Tensor[]::new)) {
             if (t.ne().length == 2 && t.type() == GgmlType.F32 && !t.name().contains("position")) {
-                float[] v = TestGgufWriter.floats(t.data());
-                byte[] data = type == GgmlType.BF16 ? TestGgufWriter.bf16(v) : TestGgufWriter.q8_0(v);
+                float[] v = MmprojWriter.floats(t.data());
+                byte[] data = type == GgmlType.BF16 ? MmprojWriter.bf16(v) : MmprojWriter.q8_0(v);
                 w.replaceTensor(t.name(), type, t.ne(), data);
             }
         }

@@ -80,6 +80,25 @@ class VisionAttentionTest {
             new VisionAttention(seq, heads, hd).forward(one, q, k, v, single);
             assertArrayEquals(fast, single, "the result does not depend on the thread count");
         }
+        // raw projections + biases + q scale give the same as finished inputs
+        int w = heads * hd;
+        float[] qb = new float[w], kb = new float[w], vb = new float[w];
+        for (int i = 0; i < w; i++) {
+            qb[i] = (float) rnd.nextGaussian();
+            kb[i] = (float) rnd.nextGaussian();
+            vb[i] = (float) rnd.nextGaussian();
+        }
+        float[] qf = q.clone(), kf = k.clone(), vf = v.clone();
+        for (int i = 0; i < n; i++) {
+            qf[i] = (q[i] + qb[i % w]) * 0.25f;
+            kf[i] += kb[i % w];
+            vf[i] += vb[i % w];
+        }
+        float[] biased = new float[n];
+        float[] qCopy = q.clone();
+        att.forward(pool, q, qb, 0.25f, k, kb, v, vb, biased);
+        check(reference(qf, kf, vf, seq, heads, hd), biased, "biased");
+        assertArrayEquals(qCopy, q, "inputs are not modified");
         att.forceScalar = true;
         float[] scalar = new float[n];
         att.forward(pool, q, k, v, scalar);

@@ -21,7 +21,7 @@ import org.vlm4j.gguf.GgufValueType;
  * A minimal GGUF v3 writer for tests: copies a parsed file, lets a test change metadata and tensors,
  * and serialises the result, so that broken or re-typed mmproj files can be made on the fly.
  */
-final class TestGgufWriter {
+final class MmprojWriter {
     private static final int ALIGN = 32;
 
     record Tensor(String name, GgmlType type, long[] ne, byte[] data) {}
@@ -29,8 +29,8 @@ final class TestGgufWriter {
     final Map<String, GgufValue> kv = new LinkedHashMap<>();
     final List<Tensor> tensors = new ArrayList<>();
 
-    static TestGgufWriter copyOf(GgufFile f) {
-        TestGgufWriter w = new TestGgufWriter();
+    static MmprojWriter copyOf(GgufFile f) {
+        MmprojWriter w = new MmprojWriter();
         w.kv.putAll(f.metadata().entries());
         for (GgufTensorInfo t : f.tensors()) {
             w.tensors.add(new Tensor(t.name(), t.type(), t.shape(), f.tensorData(t).toArray(ValueLayout.JAVA_BYTE)));
@@ -38,12 +38,12 @@ final class TestGgufWriter {
         return w;
     }
 
-    TestGgufWriter put(String key, GgufValue v) {
+    MmprojWriter put(String key, GgufValue v) {
         kv.put(key, v);
         return this;
     }
 
-    TestGgufWriter remove(String key) {
+    MmprojWriter remove(String key) {
         if (kv.remove(key) == null) {
             throw new IllegalArgumentException("no key " + key);
         }
@@ -55,18 +55,18 @@ final class TestGgufWriter {
                 .orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
     }
 
-    TestGgufWriter removeTensor(String name) {
+    MmprojWriter removeTensor(String name) {
         tensors.remove(tensor(name));
         return this;
     }
 
-    TestGgufWriter replaceTensor(String name, GgmlType type, long[] ne, byte[] data) {
+    MmprojWriter replaceTensor(String name, GgmlType type, long[] ne, byte[] data) {
         int i = tensors.indexOf(tensor(name));
         tensors.set(i, new Tensor(name, type, ne, data));
         return this;
     }
 
-    TestGgufWriter addTensor(String name, GgmlType type, long[] ne, byte[] data) {
+    MmprojWriter addTensor(String name, GgmlType type, long[] ne, byte[] data) {
         tensors.add(new Tensor(name, type, ne, data));
         return this;
     }

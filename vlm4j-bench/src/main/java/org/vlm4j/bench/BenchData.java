@@ -1,0 +1,37 @@
+package org.vlm4j.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.vlm4j.gguf.GgmlType;
+import org.vlm4j.tensor.Quantizer;
+import org.vlm4j.tensor.WeightMatrix;
+
+/** Random weights in native memory (like a mapped GGUF tensor) and random activations. */
+final class BenchData {
+    private BenchData() {}
+
+    /** A {@code rows x cols} matrix of {@code type} from N(0, 0.05) values, quantized row by row. */
+    static WeightMatrix matrix(Arena arena, GgmlType type, int rows, int cols, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long rowBytes = type.byteSize(cols);
+        MemorySegment seg = arena.allocate(rowBytes * rows, 64);
+        float[] row = new float[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = (float) (r.nextGaussian() * 0.05);
+            }
+            Quantizer.quantize(type, row, 0, cols, seg, i * rowBytes);
+        }
+        return WeightMatrix.of(type + "-" + rows + "x" + cols, type, seg, rows, cols);
+    }
+
+    static float[] floats(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+}

@@ -1,0 +1,197 @@
+package org.vlm4j.tensor;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.S2I;
+import static org.vlm4j.tensor.V.F;
+import static org.vlm4j.tensor.V.I;
+import static org.vlm4j.tensor.V.L;
+import static org.vlm4j.tensor.V.LE;
+import static org.vlm4j.tensor.V.SH_L;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Vector API fast paths for the plain float weight types F32, F16 and BF16 (dot products with f32
+ * activations and bulk dequantization). Only loaded when {@link Simd#ENABLED}.
+ *
+ * <p>F16 has no vector lane type in JDK 25, so halves are widened to ints and rebuilt as f32 bits:
+ * the magnitude bits shifted left by 13 are an f32 with exponent bias 15 instead of 127, and
+ * multiplying by 2^112 rebiases it exactly - for normals and, because Java never flushes
+ * denormals, for subnormal halves too. Exponent 31 (inf/NaN) would come out finite (2^16 x 1.m),
+ * whose bit pattern OR 0x7F800000 is exactly inf/NaN with the payload kept. The result equals
+ * {@link Float#float16ToFloat} bit for bit for all 65536 inputs (NaNs: same sign and payload;
+ * the JDK's own intrinsic sets the quiet bit, its Java code does not), at about ten vector
+ * operations per L values. Bulk dequantization instead uses the hardware conversion that C2
+ * auto-vectorizes (see {@link #dequantizeF16}).
+ */
+final class FloatTypeVectors {
+    private FloatTypeVectors() {}
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    // ---- F32
+
+    static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 4 * L; i += 4 * L) {
+            long o = off + 4L * i;
+            a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+            a2 = FloatVector.fromMemorySegment(F, w, o + 8L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * L), a2);
+            a3 = FloatVector.fromMemorySegment(F, w, o + 12L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * L), a3);
+        }
+        for (; i <= n - L; i += L) {
+            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
+        for (; i < n; i++) {
+            s += w.get(F32, off + 4L * i) * x[xo + i];
+        }
+        return s;
+    }
+
+    static void dequantizeF32(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        MemorySegment.copy(w, F32, off, dst, dstOff, n);
+    }
+
+    // ---- F16
+
+    /**
+     * F16 to F32 with the vector bit trick of the class comment (the conversion {@link #dotF16}
+     * uses inline), for the exhaustive exactness test and benchmarks.
+     */
+    static void dequantizeF16BitTrick(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
+            IntVector em = h.and(0x7FFF);
+            IntVector bits = em.lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            // em >= 0x7C00 (inf/NaN) <=> bit 15 of em + 0x400; spread it to 0x7F800000 without a mask
+            IntVector special = em.add(0x400).lanewise(LSHL, 16).lanewise(ASHR, 31).and(0x7F800000);
+            bits.or(special).or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(w.get(S16, off + 2L * i));
+        }
+    }
+
+    /**
+     * Whether {@link #dotF16} converts through a buffer with the hardware instruction (default on
+     * x86-64, where C2 is known to vectorize {@code float16ToFloat} to F16C and it measured 20%
+     * faster) or with the pure Vector API bit trick (elsewhere, e.g. ARM, where we could not
+     * verify the auto-vectorization). Override: {@code -Dvlm4j.f16.dot=buffer|bits}.
+     */
+    static final boolean F16_BUFFERED = switch (System.getProperty("vlm4j.f16.dot", "").trim()) {
+        case "buffer" -> true;
+        case "bits" -> false;
+        case "" -> {
+            String arch = System.getProperty("os.arch", "");
+            yield arch.equals("amd64") || arch.equals("x86_64");
+        }
+        default -> throw new IllegalArgumentException("system property vlm4j.f16.dot must be buffer or bits, got '"
+                + System.getProperty("vlm4j.f16.dot") + "'");
+    };
+
+    /** Halves converted per step by {@link #dotF16Buffered}: 2 KiB of floats, stays in L1. */
+    private static final int F16_CHUNK = 512;
+    private static final ThreadLocal<float[]> F16_BUFFER = ThreadLocal.withInitial(() -> new float[F16_CHUNK]);
+
+    /**
+     * F16 dot via the hardware conversion: converts chunks of the row into a thread-local f32
+     * buffer with the loop C2 auto-vectorizes ({@link #dequantizeF16}), then a plain F32 dot.
+     */
+    static float dotF16Buffered(MemorySegment w, long off, float[] x, int xo, int n) {
+        float[] buf = F16_BUFFER.get();
+        float s = 0f;
+        for (int c = 0; c < n; c += F16_CHUNK) {
+            int len = Math.min(F16_CHUNK, n - c);
+            dequantizeF16(w, off + 2L * c, buf, 0, len);
+            s += VectorOps.dot(buf, 0, x, xo + c, len);
+        }
+        return s;
+    }
+
+    static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        return F16_BUFFERED ? dotF16Buffered(w, off, x, xo, n) : dotF16Bits(w, off, x, xo, n);
+    }
+
+    /** F16 dot with the bit-trick conversion of {@link #dequantizeF16BitTrick}, inline. */
+    static float dotF16Bits(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            // the conversion of dequantizeF16BitTrick, inline: C2 does not reliably inline helpers
+            // that return vectors, and a boxed vector costs 2-3x
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
+            IntVector em = h.and(0x7FFF);
+            IntVector bits = em.lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            IntVector special = em.add(0x400).lanewise(LSHL, 16).lanewise(ASHR, 31).and(0x7F800000);
+            FloatVector v = bits.or(special).or(h.and(0x80000000)).reinterpretAsFloats();
+            a0 = v.fma(FloatVector.fromArray(F, x, xo + i), a0);
+        }
+        float s = a0.reduceLanes(ADD);
+        for (; i < n; i++) {
+            s += Float.float16ToFloat(w.get(S16, off + 2L * i)) * x[xo + i];
+        }
+        return s;
+    }
+
+    /**
+     * Bulk F16 to F32. A plain loop over {@link Float#float16ToFloat}: C2 vectorizes it into the
+     * hardware conversion (x86 F16C {@code vcvtph2ps}, AArch64 {@code fcvtl}), which measured
+     * 2.8x faster than the bit trick of {@link #f16}. (Hardware conversion quiets signalling NaNs,
+     * exactly as the {@code float16ToFloat} intrinsic does.)
+     */
+    static void dequantizeF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(w.get(S16, off + 2L * i));
+        }
+    }
+
+    // ---- BF16
+
+    static float dotBF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            long o = off + 2L * i;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, o, LE).convertShape(S2I, I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, o + 2L * L, LE).convertShape(S2I, I, 0);
+            a0 = h0.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = h1.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        }
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
+            a0 = h.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(ADD);
+        for (; i < n; i++) {
+            s += Float.intBitsToFloat(w.get(S16, off + 2L * i) << 16) * x[xo + i];
+        }
+        return s;
+    }
+
+    static void dequantizeBF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
+            h.lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.intBitsToFloat(w.get(S16, off + 2L * i) << 16);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.vlm4j.tensor;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Cache-blocked, register-tiled matrix product of a weight matrix with many tokens (prefill,
+ * vision encoder): {@code out[t][r] = W[r] . x[t]}.
+ *
+ * <p>Work is split into chunks of (row block of {@code MR} weight rows, token block). A chunk
+ * dequantizes its rows once into a thread-local f32 panel (packed transposed for the
+ * micro-kernel, see {@link GemmVectors}) and multiplies it with every token of its block, so the
+ * conversion cost of F16/BF16/Q8_0/Q4_0 weights is paid once per row block instead of once per
+ * token. Consecutive chunks of the same row block on one thread reuse the panel. (Blocking K
+ * so that the panel slice stays in L1 measured slower: the panel streams well from L2.)
+ *
+ * <p>Quantized weights take the float route here (dequantized weights x f32 activations): the
+ * product is compute-bound, and 8 FMA lanes per instruction beat the 16-bit integer
+ * formulation, which needs several instructions per 16 products.
+ */
+final class Gemm {
+    private Gemm() {}
+
+    /** Below this many tokens the per-token matrix-vector path is used. */
+    static final int MIN_TOKENS = 4;
+
+    private static final AtomicLong CALLS = new AtomicLong();
+
+    /** Per-thread scratch; reused across calls, grown on demand, never shrunk. */
+    private static final class Scratch {
+        float[] panel = new float[0];
+        float[] row = new float[0];
+        float[] tile = new float[GemmVectors.NR * GemmVectors.MR];
+        long call = -1;
+        int rowBlock = -1;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    static void matMul(WorkerPool pool, WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
+        int rows = w.rows();
+        int cols = w.cols();
+        if (n <= 0) {
+            return;
+        }
+        java.util.Objects.checkFromIndexSize(xOff, Math.multiplyExact(n, cols), x.length);
+        java.util.Objects.checkFromIndexSize(outOff, Math.multiplyExact(n, rows), out.length);
+        if (!Simd.ENABLED || n < MIN_TOKENS) {
+            pool.forRange(rows, MatOps.MATVEC_GRAIN, (start, end) -> {
+                for (int r = start; r < end; r++) {
+                    for (int t = 0; t < n; t++) {
+                        out[outOff + t * rows + r] = w.dot(r, x, xOff + t * cols);
+                    }
+                }
+            });
+            return;
+        }
+        int mr = GemmVectors.MR;
+        int nr = GemmVectors.NR;
+        int rowBlocks = (rows + mr - 1) / mr;
+        int target = 4 * pool.threads();
+        int tokenBlocks = 1;
+        if (rowBlocks < target) {
+            tokenBlocks = Math.min((target + rowBlocks - 1) / rowBlocks, (n + nr - 1) / nr);
+        }
+        int tb = ((n + tokenBlocks - 1) / tokenBlocks + nr - 1) / nr * nr;
+        int tBlocks = (n + tb - 1) / tb;
+        long call = CALLS.incrementAndGet();
+        pool.run(rowBlocks * tBlocks, c -> {
+            int rb = c / tBlocks;
+            int t0 = (c % tBlocks) * tb;
+            int t1 = Math.min(n, t0 + tb);
+            Scratch s = SCRATCH.get();
+            int r0 = rb * mr;
+            if (s.call != call || s.rowBlock != rb) {
+                pack(w, r0, mr, s);
+                s.call = call;
+                s.rowBlock = rb;
+            }
+            float[] panel = s.panel;
+            if (r0 + mr <= rows) {
+                int t = t0;
+                for (; t + nr <= t1; t += nr) {
+                    GemmVectors.kernel6(panel, cols, x, xOff + t * cols, cols, out, outOff + t * rows + r0, rows);
+                }
+                for (; t < t1; t++) {
+                    GemmVectors.kernel1(panel, cols, x, xOff + t * cols, out, outOff + t * rows + r0);
+                }
+            } else {
+                // last, partial row block: compute full tiles into scratch, copy the valid rows
+                int valid = rows - r0;
+                float[] tile = s.tile;
+                int t = t0;
+                for (; t < t1; t += nr) {
+                    int cnt = Math.min(nr, t1 - t);
+                    if (cnt == nr) {
+                        GemmVectors.kernel6(panel, cols, x, xOff + t * cols, cols, tile, 0, mr);
+                    } else {
+                        for (int j = 0; j < cnt; j++) {
+                            GemmVectors.kernel1(panel, cols, x, xOff + (t + j) * cols, tile, j * mr);
+                        }
+                    }
+                    for (int j = 0; j < cnt; j++) {
+                        System.arraycopy(tile, j * mr, out, outOff + (t + j) * rows + r0, valid);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Dequantizes rows {@code [r0, r0+mr)} (zeros past the end) into {@code s.panel}, transposed. */
+    private static void pack(WeightMatrix w, int r0, int mr, Scratch s) {
+        int cols = w.cols();
+        if (s.panel.length < cols * mr) {
+            s.panel = new float[cols * mr];
+        }
+        if (s.row.length < cols) {
+            s.row = new float[cols];
+        }
+        float[] panel = s.panel;
+        float[] row = s.row;
+        for (int i = 0; i < mr; i++) {
+            int r = r0 + i;
+            if (r < w.rows()) {
+                w.dequantizeRow(r, row, 0);
+                for (int k = 0; k < cols; k++) {
+                    panel[k * mr + i] = row[k];
+                }
+            } else {
+                for (int k = 0; k < cols; k++) {
+                    panel[k * mr + i] = 0f;
+                }
+            }
+        }
+    }
+}

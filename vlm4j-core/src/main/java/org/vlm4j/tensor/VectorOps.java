@@ -1,0 +1,222 @@
+package org.vlm4j.tensor;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static org.vlm4j.tensor.V.F;
+import static org.vlm4j.tensor.V.L;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Vector API versions of {@link Ops} (only loaded when {@link Simd#ENABLED}). Element-wise
+ * formulas evaluate in the same order as {@link OpsReference} (except {@code axpy}, which fuses
+ * the multiply-add), so with the same normalisation scale they give the same bits; reductions (sums, dot products) add in a different order and
+ * in float instead of double, which differs by a few ulps of the sum. Exponentials use the
+ * Vector API's {@code EXP} (an intrinsic with about 1 ulp error on x86 and AArch64).
+ */
+final class VectorOps {
+    private VectorOps() {}
+
+    private static float sumSquares(float[] x, int off, int n) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, x, off + i);
+            FloatVector v1 = FloatVector.fromArray(F, x, off + i + L);
+            s0 = v0.fma(v0, s0);
+            s1 = v1.fma(v1, s1);
+        }
+        for (; i <= n - L; i += L) {
+            FloatVector v0 = FloatVector.fromArray(F, x, off + i);
+            s0 = v0.fma(v0, s0);
+        }
+        float s = s0.add(s1).reduceLanes(ADD);
+        for (; i < n; i++) {
+            float v = x[off + i];
+            s += v * v;
+        }
+        return s;
+    }
+
+    static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int n, float eps) {
+        float scale = (float) (1.0 / Math.sqrt((double) sumSquares(x, xOff, n) / n + eps));
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).mul(scale).mul(FloatVector.fromArray(F, w, wOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] * scale * w[wOff + i];
+        }
+    }
+
+    private static float sum(float[] x, int off, int n) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(F, x, off + i));
+            s1 = s1.add(FloatVector.fromArray(F, x, off + i + L));
+        }
+        for (; i <= n - L; i += L) {
+            s0 = s0.add(FloatVector.fromArray(F, x, off + i));
+        }
+        float s = s0.add(s1).reduceLanes(ADD);
+        for (; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    static void layerNorm(float[] out, int outOff, float[] x, int xOff, float[] w, float[] b, int n, float eps) {
+        float mean = (float) ((double) sum(x, xOff, n) / n);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        float var = acc.reduceLanes(ADD);
+        for (; i < n; i++) {
+            float d = x[xOff + i] - mean;
+            var += d * d;
+        }
+        float inv = (float) (1.0 / Math.sqrt((double) var / n + eps));
+        i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).sub(mean).mul(inv).mul(FloatVector.fromArray(F, w, i))
+                    .add(FloatVector.fromArray(F, b, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (x[xOff + i] - mean) * inv * w[i] + b[i];
+        }
+    }
+
+    static void softmax(float[] x, int off, int n) {
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            m = m.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float max = m.reduceLanes(MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector s = FloatVector.zero(F);
+        i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(EXP);
+            e.intoArray(x, off + i);
+            s = s.add(e);
+        }
+        float sum = s.reduceLanes(ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        scale(x, off, n, 1f / sum);
+    }
+
+    static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
+            g.div(g.neg().lanewise(EXP).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
+        }
+        for (; i < n; i++) {
+            gate[gOff + i] = OpsReference.silu(gate[gOff + i]) * up[uOff + i];
+        }
+    }
+
+    static void silu(float[] x, int off, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, x, off + i);
+            g.div(g.neg().lanewise(EXP).add(1f)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = OpsReference.silu(x[off + i]);
+        }
+    }
+
+    /** GELU with the Abramowitz-Stegun 7.1.26 erf of {@link OpsReference#erf}, in float lanes. */
+    static void geluErf(float[] x, int off, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i);
+            FloatVector z = v.mul(0.70710678118654752f);
+            FloatVector az = z.abs();
+            FloatVector t = az.mul(0.3275911f).add(1f);
+            t = FloatVector.broadcast(F, 1f).div(t);
+            FloatVector p = t.mul(1.061405429f).sub(1.453152027f).mul(t).add(1.421413741f).mul(t).sub(0.284496736f).mul(t).add(0.254829592f).mul(t);
+            FloatVector y = p.mul(az.mul(az).neg().lanewise(EXP)).neg().add(1f);
+            y = y.blend(y.neg(), z.lt(0f));
+            v.mul(0.5f).mul(y.add(1f)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = OpsReference.geluErf(x[off + i]);
+        }
+    }
+
+    static void add(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(a, aOff + i);
+        }
+        for (; i < n; i++) {
+            a[aOff + i] += b[bOff + i];
+        }
+    }
+
+    static void addScaled(float[] a, int aOff, float[] s, float[] b, int bOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, s, i).mul(FloatVector.fromArray(F, b, bOff + i)))
+                    .intoArray(a, aOff + i);
+        }
+        for (; i < n; i++) {
+            a[aOff + i] += s[i] * b[bOff + i];
+        }
+    }
+
+    static void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+        }
+        for (; i <= n - L; i += L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+        }
+        float s = s0.add(s1).reduceLanes(ADD);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(a, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package org.vlm4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Vectorised {@link Ops} against {@link OpsReference} on many lengths (tails included). */
+class OpsTest {
+    private static final int[] LENGTHS = {1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 128, 1000, 1024, 4096};
+
+    private static void close(float[] want, float[] got, int off, int n, double rel, double abs, String what) {
+        for (int i = 0; i < n; i++) {
+            float e = want[off + i];
+            assertEquals(e, got[off + i], rel * Math.abs(e) + abs, what + " n=" + n + " i=" + i);
+        }
+    }
+
+    @Test
+    void normalisations() {
+        SplittableRandom r = new SplittableRandom(1);
+        for (int n : LENGTHS) {
+            float[] x = TestData.gaussian(r, n + 3, 2.0);
+            x[3] += 5f; // non-zero mean for layer norm
+            float[] w = TestData.gaussian(r, n + 2, 1.0);
+            float[] b = TestData.gaussian(r, n, 1.0);
+            float[] a1 = new float[n + 1];
+            float[] a2 = new float[n + 1];
+            Ops.rmsNorm(a1, 1, x, 3, w, 2, n, 1e-6f);
+            OpsReference.rmsNorm(a2, 1, x, 3, w, 2, n, 1e-6f);
+            close(a2, a1, 1, n, 2e-6, 1e-6, "rmsNorm");
+            Ops.layerNorm(a1, 1, x, 3, w, b, n, 1e-6f);
+            OpsReference.layerNorm(a2, 1, x, 3, w, b, n, 1e-6f);
+            close(a2, a1, 1, n, 2e-5, 2e-5, "layerNorm");
+        }
+        // known value: rmsNorm of (3, 4) with eps 0 -> (3, 4) / sqrt(12.5)
+        float[] out = new float[2];
+        Ops.rmsNorm(out, 0, new float[] {3, 4}, 0, new float[] {1, 2}, 0, 2, 0f);
+        assertEquals(3 / Math.sqrt(12.5), out[0], 1e-6);
+        assertEquals(8 / Math.sqrt(12.5), out[1], 1e-6);
+    }
+
+    @Test
+    void softmaxAndActivations() {
+        SplittableRandom r = new SplittableRandom(2);
+        for (int n : LENGTHS) {
+            float[] x = TestData.gaussian(r, n + 2, 4.0);
+            float[] y = x.clone();
+            Ops.softmax(x, 2, n);
+            OpsReference.softmax(y, 2, n);
+            close(y, x, 2, n, 1e-5, 1e-9, "softmax");
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += x[2 + i];
+            }
+            assertEquals(1.0, sum, 1e-5, "softmax sums to 1");
+
+            float[] g = TestData.gaussian(r, n + 1, 3.0);
+            g[1] = -100f;
+            float[] u = TestData.gaussian(r, n + 4, 1.0);
+            float[] g2 = g.clone();
+            Ops.swiglu(g, 1, u, 4, n);
+            OpsReference.swiglu(g2, 1, u, 4, n);
+            close(g2, g, 1, n, 1e-6, 1e-7, "swiglu");
+
+            float[] s1 = TestData.gaussian(r, n, 3.0);
+            float[] s2 = s1.clone();
+            Ops.silu(s1, 0, n);
+            OpsReference.silu(s2, 0, n);
+            close(s2, s1, 0, n, 1e-6, 1e-7, "silu");
+
+            float[] e1 = TestData.gaussian(r, n, 3.0);
+            e1[0] = n % 2 == 0 ? 12f : -12f; // saturated tails
+            float[] e2 = e1.clone();
+            Ops.geluErf(e1, 0, n);
+            OpsReference.geluErf(e2, 0, n);
+            close(e2, e1, 0, n, 1e-6, 2e-7, "geluErf");
+        }
+        // softmax with a very negative entry (masked attention score)
+        float[] m = {0f, -1e30f, 1f, 0f, 0f, 0f, 0f, 0f, 0f};
+        Ops.softmax(m, 0, 9);
+        assertEquals(0f, m[1]);
+        assertEquals(Math.E / (Math.E + 7), m[2], 1e-6);
+        // GELU known values (erf(1/sqrt2) = 0.682689492...)
+        assertEquals(0.5 * (1 + 0.6826894921370859), Ops.geluErf(1f), 2e-7);
+        assertEquals(0f, Ops.geluErf(0f));
+    }
+
+    @Test
+    void residualAndAttentionHelpers() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int n : LENGTHS) {
+            float[] a = TestData.gaussian(r, n + 1, 1.0);
+            float[] b = TestData.gaussian(r, n + 2, 1.0);
+            float[] s = TestData.gaussian(r, n, 1.0);
+            float[] a2 = a.clone();
+            Ops.add(a, 1, b, 2, n);
+            OpsReference.add(a2, 1, b, 2, n);
+            close(a2, a, 0, n + 1, 0, 0, "add");
+            Ops.addScaled(a, 1, s, b, 2, n);
+            OpsReference.addScaled(a2, 1, s, b, 2, n);
+            close(a2, a, 0, n + 1, 0, 0, "addScaled");
+            Ops.scale(a, 1, n, 0.37f);
+            OpsReference.scale(a2, 1, n, 0.37f);
+            close(a2, a, 0, n + 1, 0, 0, "scale");
+
+            double absSum = 0;
+            for (int i = 0; i < n; i++) {
+                absSum += Math.abs(a[1 + i] * b[2 + i]);
+            }
+            assertEquals(OpsReference.dot(a, 1, b, 2, n), Ops.dot(a, 1, b, 2, n), 1e-6 * absSum + 1e-7, "dot n=" + n);
+
+            float[] y1 = TestData.gaussian(r, n + 3, 1.0);
+            float[] y2 = y1.clone();
+            Ops.axpy(0.25f, b, 2, y1, 3, n);
+            OpsReference.axpy(0.25f, b, 2, y2, 3, n);
+            close(y2, y1, 0, n + 3, 1e-6, 1e-7, "axpy");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.vlm4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.vlm4j.gguf.GgmlType;
+
+/** Q8_0/Q4_0: vector float path and int8 path against scalar references and exact integers. */
+class QuantKernelsTest {
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void floatPathMatchesReference(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(7 + type.ordinal());
+        TypeKernels k = TypeKernels.of(type);
+        for (int n : new int[] {32, 64, 96, 128, 160, 1024, 3072}) {
+            MemorySegment w = TestData.randomWeights(r, type, 2, n, 3);
+            float[] x = TestData.gaussian(r, n + 40, 1.0);
+            long off = type.byteSize(n); // second row
+            float[] wr = new float[n];
+            k.dequantizeReference(w, off, wr, 0, n);
+            double scale = 0;
+            for (int i = 0; i < n; i++) {
+                scale += Math.abs(wr[i] * x[32 + i]);
+            }
+            assertEquals(k.dotReference(w, off, x, 32, n), k.dot(w, off, x, 32, n), 2e-6 * scale, type + " n=" + n);
+            float[] d = new float[n];
+            k.dequantize(w, off, d, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(wr[i]), Float.floatToRawIntBits(d[i]), type + " dequantize i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void dequantizeFollowsTheBlockLayout() {
+        // Q8_0 block: d = 0.5, q[j] = j - 16 ; Q4_0 block: d = 2, byte j = (j & 15) | ((15 - j) << 4)
+        MemorySegment q8 = Arena.ofAuto().allocate(34);
+        q8.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, Float.floatToFloat16(0.5f));
+        for (int j = 0; j < 32; j++) {
+            q8.set(ValueLayout.JAVA_BYTE, 2 + j, (byte) (j - 16));
+        }
+        MemorySegment q4 = Arena.ofAuto().allocate(18);
+        q4.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, Float.floatToFloat16(2f));
+        for (int j = 0; j < 16; j++) {
+            q4.set(ValueLayout.JAVA_BYTE, 2 + j, (byte) ((j & 15) | ((15 - j) << 4)));
+        }
+        float[] a = new float[32];
+        float[] b = new float[32];
+        TypeKernels.of(GgmlType.Q8_0).dequantize(q8, 0, a, 0, 32);
+        TypeKernels.of(GgmlType.Q4_0).dequantize(q4, 0, b, 0, 32);
+        for (int j = 0; j < 32; j++) {
+            assertEquals((j - 16) * 0.5f, a[j], "q8 " + j);
+            int nib = j < 16 ? j : 15 - (j - 16);
+            assertEquals((nib - 8) * 2f, b[j], "q4 " + j);
+        }
+    }
+
+    /**
+     * With weight scales 1 and activations that are integers with a 127 in every block, the
+     * activation scale is exactly 1 and every partial sum is an integer below 2^24, so the int8
+     * kernel, its scalar reference and a plain long dot product must agree exactly.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void int8PathIsExactOnIntegerData(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(11);
+        TypeKernels k = TypeKernels.of(type);
+        for (int n : new int[] {32, 64, 96, 1024, 4096}) {
+            int bb = type.typeSize();
+            MemorySegment w = Arena.ofAuto().allocate((long) n / 32 * bb);
+            for (long i = 0; i < w.byteSize(); i++) {
+                w.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
+            }
+            for (int b = 0; b < n / 32; b++) {
+                w.set(ValueLayout.JAVA_SHORT_UNALIGNED, (long) b * bb, Float.floatToFloat16(1f));
+            }
+            if (type == GgmlType.Q8_0) {
+                w.set(ValueLayout.JAVA_BYTE, 2, (byte) -128); // the extreme weight
+            }
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = r.nextInt(255) - 127;
+            }
+            for (int b = 0; b < n / 32; b++) {
+                x[b * 32 + r.nextInt(32)] = r.nextBoolean() ? 127 : -127;
+            }
+            QuantizedActivations qa = new QuantizedActivations(n).quantize(x, 0, n);
+            float[] wf = new float[n];
+            k.dequantizeReference(w, 0, wf, 0, n);
+            long exact = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(x[i], qa.quant(i), "activation " + i);
+                exact += (long) wf[i] * (long) x[i];
+            }
+            assertEquals((float) exact, k.dotQuantizedReference(w, 0, qa, 0, n), type + " reference n=" + n);
+            assertEquals((float) exact, k.dotQuantized(w, 0, qa, 0, n), type + " fast n=" + n);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void int8PathMatchesReferenceAndFloatPath(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(3);
+        TypeKernels k = TypeKernels.of(type);
+        int n = 1024;
+        MemorySegment w = TestData.randomWeights(r, type, 8, n, 1);
+        float[] x = TestData.gaussian(r, n, 2.0);
+        x[5] = 40f; // an outlier block, as real activations have
+        QuantizedActivations qa = new QuantizedActivations(16).quantize(x, 0, n);
+        for (int row = 0; row < 8; row++) {
+            long off = row * type.byteSize(n);
+            float[] wf = new float[n];
+            k.dequantizeReference(w, off, wf, 0, n);
+            double scale = 0;
+            double quantErr = 0; // |w| * |x - dequantized activation|, summed: the int8 error bound
+            for (int i = 0; i < n; i++) {
+                scale += Math.abs(wf[i] * x[i]);
+                quantErr += Math.abs(wf[i]) * Math.abs(x[i] - qa.value(i));
+            }
+            float ref = k.dotQuantizedReference(w, off, qa, 0, n);
+            float fast = k.dotQuantized(w, off, qa, 0, n);
+            assertEquals(ref, fast, 2e-6 * scale, type + " int8 fast vs reference, row " + row);
+            float flt = k.dot(w, off, x, 0, n);
+            assertEquals(flt, fast, quantErr + 1e-5 * scale, type + " int8 vs float path, row " + row);
+            assertTrue(quantErr < 0.02 * scale + 1e-3, "activation quantization error is small: " + quantErr + " vs " + scale);
+        }
+        // a sub-range of the activations: blocks 2..5 against weights of length 128
+        float got = k.dotQuantized(w, 0, qa, 64, 128);
+        assertEquals(k.dotQuantizedReference(w, 0, qa, 64, 128), got, 1e-4f);
+    }
+
+    @Test
+    void quantizedDotRejectsMisalignedRanges() {
+        MemorySegment w = TestData.randomWeights(new SplittableRandom(1), GgmlType.Q8_0, 1, 64, 0);
+        QuantizedActivations qa = new QuantizedActivations(64).quantize(new float[64], 0, 64);
+        TypeKernels k = TypeKernels.of(GgmlType.Q8_0);
+        assertThrows(IllegalArgumentException.class, () -> k.dotQuantized(w, 0, qa, 16, 32));
+        assertThrows(IllegalArgumentException.class, () -> k.dotQuantized(w, 0, qa, 32, 64));
+        assertThrows(UnsupportedOperationException.class, () -> TypeKernels.of(GgmlType.F16).dotQuantized(w, 0, qa, 0, 32));
+        assertEquals(false, TypeKernels.of(GgmlType.F32).supportsQuantizedDot());
+    }
+}
