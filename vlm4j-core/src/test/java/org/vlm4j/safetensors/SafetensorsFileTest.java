@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Reading real safetensors files: the tiny fixture checkpoint in BF16 and F32 (written by the Python
  * safetensors library) hold bit-identical values, F16 decoding, sharded checkpoints via the index.
  */
-class SafetensorsFileTest {
+public class SafetensorsFileTest {
     @TempDir
     Path tmp;
 
