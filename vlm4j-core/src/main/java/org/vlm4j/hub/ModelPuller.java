@@ -45,6 +45,7 @@ public final class ModelPuller {
 
     public Result pull(String repo, String revision, ConvertOptions options, boolean offline, DownloadProgress progress) throws IOException {
         Path dir = cache.modelDir(repo, revision);
+        DownloadProgress dp = progress == null ? DownloadProgress.NONE : progress;
         String name = repo.substring(repo.indexOf('/') + 1);
         ConvertOptions o = options.name() == null ? options.withName(name) : options;
         HfToGguf.Result files = HfToGguf.outputFiles(dir, o.name(), o);
@@ -67,7 +68,7 @@ public final class ModelPuller {
                 if (Files.isRegularFile(target)) {
                     continue;
                 }
-                downloaded += hub.download(repo, revision, f, target, progress);
+                downloaded += hub.download(repo, revision, f, target, dp);
             }
         }
         HfToGguf.Result r = HfToGguf.convert(hf, dir, o);

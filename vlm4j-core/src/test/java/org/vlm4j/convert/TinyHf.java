@@ -34,13 +34,23 @@ public final class TinyHf {
         }
     }
 
+    /** Copies a fixture file (works from a directory or from the test jar). */
+    public static void copy(String name, Path target) throws IOException {
+        try (java.io.InputStream in = TinyHf.class.getResourceAsStream("/fixtures/tiny/hf/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + name);
+            }
+            Files.copy(in, target);
+        }
+    }
+
     /** The custom-format model with BF16 weights, as in the fixture. */
     public static Path bf16(Path dir) throws IOException {
         Files.createDirectories(dir);
         for (String f : SIDE_FILES) {
-            Files.copy(fixture(f), dir.resolve(f));
+            copy(f, dir.resolve(f));
         }
-        Files.copy(fixture("model.safetensors"), dir.resolve("model.safetensors"));
+        copy("model.safetensors", dir.resolve("model.safetensors"));
         return dir;
     }
 
@@ -48,7 +58,7 @@ public final class TinyHf {
     public static Path f32(Path dir) throws IOException {
         Files.createDirectories(dir);
         for (String f : SIDE_FILES) {
-            Files.copy(fixture(f), dir.resolve(f));
+            copy(f, dir.resolve(f));
         }
         SafetensorsFileTest.gunzipF32(dir.resolve("model.safetensors"));
         return dir;
@@ -62,7 +72,7 @@ public final class TinyHf {
         Files.createDirectories(dir);
         for (String f : SIDE_FILES) {
             if (!f.equals("config.json")) {
-                Files.copy(fixture(f), dir.resolve(f));
+                copy(f, dir.resolve(f));
             }
         }
         String cfg = Files.readString(fixture("config.json"))

@@ -35,7 +35,7 @@ public class SafetensorsFileTest {
 
     /** Gunzips the F32 copy of the tiny checkpoint to {@code target}. */
     public static Path gunzipF32(Path target) throws IOException {
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(fixture("model.f32.safetensors.gz")))) {
+        try (InputStream in = new GZIPInputStream(SafetensorsFileTest.class.getResourceAsStream("/fixtures/tiny/hf/model.f32.safetensors.gz"))) {
             Files.copy(in, target);
         }
         return target;
