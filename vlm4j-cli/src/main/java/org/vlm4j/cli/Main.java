@@ -35,7 +35,9 @@ public final class Main implements Callable<Integer> {
     static final List<Supplier<Object>> COMMANDS = List.of(
             InfoCommand::new,
             TokenizeCommand::new,
-            SynthCommand::new);
+            SynthCommand::new,
+            org.vlm4j.cli.convert.ConvertCommand::new,
+            org.vlm4j.cli.convert.PullCommand::new);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;

@@ -1,0 +1,415 @@
+package org.vlm4j.chat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.vlm4j.model.ContextFullException;
+import org.vlm4j.model.ModelInput;
+import org.vlm4j.model.internvit.InternVitEncoder;
+import org.vlm4j.tokenizer.StreamingDecoder;
+import org.vlm4j.vision.ImageDecodeException;
+import org.vlm4j.vision.RgbImage;
+
+/**
+ * A dialogue with a {@link VisionLanguageModel}: the InternVL chat template, the current picture,
+ * and the KV cache that remembers every turn, so that each message computes only its own new
+ * tokens.
+ *
+ * <p>An {@code <image>} marker in a message shows the current picture ({@link #setImage}) to the
+ * model at that place; the picture is encoded once and its rows reused. With
+ * {@link ConversationOptions#autoImageMarker()} a newly set picture is also shown with the next
+ * message that has no marker, as InternVL's {@code chat()} does.
+ *
+ * <p>Not thread-safe, except {@link #cancel()}, which may be called from any thread to stop the
+ * answer being generated. Different conversations of one model may run on different threads.
+ */
+public final class Conversation {
+    private final VisionLanguageModel model;
+    private final ConversationOptions options;
+    private final PromptEncoder encoder;
+    private final Session session;
+    private final Generator generator;
+    private InternVitEncoder visionEncoder;
+
+    /** Images shown in the dialogue, by index (several indices may share one embedding). */
+    private final List<ImageEmbedding> shown = new ArrayList<>();
+    /** Complete turns after the system block. */
+    private final List<Turn> turns = new ArrayList<>();
+    private RgbImage currentImage;
+    private String currentImageName;
+    private ImageEmbedding currentEmbedding;
+    private boolean currentShown;
+    private Answer lastAnswer;
+
+    /** One user message (ids, image spans) and the answer tokens that followed it. */
+    private record Turn(EncodedPrompt user, int[] answer) {
+        boolean hasImage() {
+            return !user.images().isEmpty();
+        }
+    }
+
+    Conversation(VisionLanguageModel model, ConversationOptions options) {
+        this.model = model;
+        this.options = Objects.requireNonNull(options, "options");
+        this.encoder = new PromptEncoder(model.tokenizer());
+        int ctx = Math.min(options.contextSize(), model.languageModel().trainedContextLength());
+        this.session = new Session(model.languageModel(), ctx, model.pool());
+        this.generator = new Generator(session);
+    }
+
+    public ConversationOptions options() {
+        return options;
+    }
+
+    /** The model this conversation talks to. */
+    public VisionLanguageModel model() {
+        return model;
+    }
+
+    /**
+     * Sets the current picture, read from a file now (so a bad file fails here). It is encoded when
+     * first shown.
+     *
+     * @throws ImageDecodeException if the file is not a readable image within the limits
+     */
+    public synchronized void setImage(Path file) throws ImageDecodeException {
+        RgbImage img = model.decodeImage(file);
+        setImage(img, String.valueOf(file.getFileName()));
+    }
+
+    /** Sets the current picture from an AWT image (alpha dropped). */
+    public synchronized void setImage(BufferedImage image) {
+        setImage(VisionLanguageModel.toRgb(image), "image");
+    }
+
+    /** Sets the current picture. */
+    public synchronized void setImage(RgbImage image, String name) {
+        if (!model.hasVision()) {
+            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
+        }
+        this.currentImage = Objects.requireNonNull(image, "image");
+        this.currentImageName = name;
+        this.currentEmbedding = null;
+        this.currentShown = false;
+    }
+
+    /** Whether a picture is set. */
+    public synchronized boolean hasImage() {
+        return currentImage != null;
+    }
+
+    /** Name of the current picture (file name), or null. */
+    public synchronized String imageName() {
+        return currentImageName;
+    }
+
+    /**
+     * Encodes the current picture now if it is not encoded yet (otherwise returns the cached rows).
+     * Useful to report the encode time before the first question.
+     */
+    public synchronized ImageEmbedding encodeImage() {
+        if (currentImage == null) {
+            throw new ConversationException("no image is set");
+        }
+        if (currentEmbedding == null) {
+            currentEmbedding = model.embed(currentImage, visionEncoder());
+        }
+        return currentEmbedding;
+    }
+
+    /** Answers {@code message} with the conversation's default options. */
+    public Answer ask(String message) {
+        return ask(message, options.ask(), TextListener.NONE);
+    }
+
+    /** Answers {@code message}, streaming the text to {@code listener}. */
+    public Answer ask(String message, TextListener listener) {
+        return ask(message, options.ask(), listener);
+    }
+
+    /**
+     * Answers {@code message}: each {@code <image>} marker shows the current picture.
+     *
+     * @throws ConversationException if the message uses {@code <image>} without a picture, or does
+     *     not fit in the context (with {@link ContextPolicy#STOP}, or when it is too long even
+     *     alone); the conversation is unchanged
+     */
+    public synchronized Answer ask(String message, AskOptions ask, TextListener listener) {
+        Objects.requireNonNull(message, "message");
+        String text = message;
+        int markers = ChatTemplate.countImageMarkers(text);
+        if (markers == 0 && options.autoImageMarker() && currentImage != null && !currentShown) {
+            text = ChatTemplate.withImageMarkers(text, 1);
+            markers = 1;
+        }
+        double visionMs = 0;
+        int tiles = 0;
+        List<ImageEmbedding> images = new ArrayList<>();
+        if (markers > 0) {
+            if (currentImage == null) {
+                throw new ConversationException("the message shows <image> but no image is set");
+            }
+            if (currentEmbedding == null) {
+                encodeImage();
+                visionMs = currentEmbedding.encodeMillis();
+                tiles = currentEmbedding.tiles();
+            }
+            for (int i = 0; i < markers; i++) {
+                images.add(currentEmbedding);
+            }
+        }
+        Answer a = answer(text, images, ask, listener, visionMs, tiles);
+        if (markers > 0) {
+            currentShown = true;
+        }
+        return a;
+    }
+
+    /**
+     * Answers a message with its own images, as InternVL's {@code chat()} does: the k-th
+     * {@code <image>} marker shows the k-th image, and markers missing for the images are put in
+     * front of the message. (Used for one-shot runs and by the server.)
+     */
+    public synchronized Answer ask(String message, List<RgbImage> images, AskOptions ask, TextListener listener) {
+        String text = ChatTemplate.withImageMarkers(message, images.size());
+        double visionMs = 0;
+        int tiles = 0;
+        List<ImageEmbedding> embeds = new ArrayList<>();
+        for (RgbImage img : images) {
+            ImageEmbedding e = model.embed(img, visionEncoder());
+            visionMs += e.encodeMillis();
+            tiles += e.tiles();
+            embeds.add(e);
+        }
+        return answer(text, embeds, ask, listener, visionMs, tiles);
+    }
+
+    private Answer answer(String text, List<ImageEmbedding> images, AskOptions ask, TextListener listener, double visionMs,
+            int tiles) {
+        int first = shown.size();
+        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
+        EncodedPrompt user = encoder.encode(pieces, i -> images.get(i - first).rowCount());
+        int dropped = makeRoom(user);
+        List<PromptPiece> prefix = new ArrayList<>();
+        if (session.position() == 0) {
+            prefix.addAll(ChatTemplate.system(options.systemMessage()));
+        } else if (!turns.isEmpty()) {
+            prefix.addAll(ChatTemplate.endOfAnswer());
+        }
+        int[] prefixIds = encoder.encode(prefix, i -> 0).ids();
+        ModelInput input = input(prefixIds, user, images);
+        shown.addAll(images);
+        int[] stops = ask.ignoreEos() ? new int[0] : model.endOfTurnTokens();
+        GenerationOptions gen = new GenerationOptions(ask.maxNewTokens(), stops, ask.sampler());
+        StreamingDecoder dec = model.tokenizer().newStreamingDecoder();
+        TextListener out = listener == null ? TextListener.NONE : listener;
+        GenerationResult r;
+        try {
+            r = generator.generate(input, gen, id -> {
+                String piece = dec.feed(id);
+                if (!piece.isEmpty()) {
+                    out.onText(piece);
+                }
+            });
+        } catch (ContextFullException e) {
+            shown.subList(first, shown.size()).clear();
+            throw new ConversationException("the message does not fit in the context: " + e.getMessage(), e);
+        }
+        String tail = dec.flush();
+        if (!tail.isEmpty()) {
+            out.onText(tail);
+        }
+        int[] tokens = r.tokens();
+        turns.add(new Turn(user, tokens));
+        lastAnswer = new Answer(model.tokenizer().decode(tokens), tokens, r.stopReason(), r.promptTokens(),
+                r.promptMillis(), r.generateMillis(), tiles, visionMs, dropped);
+        return lastAnswer;
+    }
+
+    /** The ids of {@code prefix} then {@code user}, with the image rows at their spans. */
+    private ModelInput input(int[] prefix, EncodedPrompt user, List<ImageEmbedding> images) {
+        int[] ids = user.ids();
+        int n = prefix.length + ids.length;
+        int[] all = new int[n];
+        System.arraycopy(prefix, 0, all, 0, prefix.length);
+        System.arraycopy(ids, 0, all, prefix.length, ids.length);
+        if (user.images().isEmpty()) {
+            return ModelInput.tokens(all);
+        }
+        int width = model.languageModel().embeddingWidth();
+        int rowCount = 0;
+        for (EncodedPrompt.ImageSpan s : user.images()) {
+            rowCount += s.rows();
+        }
+        float[] rows = new float[rowCount * width];
+        int r = 0;
+        for (EncodedPrompt.ImageSpan s : user.images()) {
+            ImageEmbedding e = imageAt(s.imageIndex(), images);
+            System.arraycopy(e.rows(), 0, rows, r * width, s.rows() * width);
+            for (int i = 0; i < s.rows(); i++) {
+                all[prefix.length + s.start() + i] = ModelInput.EMBEDDING;
+            }
+            r += s.rows();
+        }
+        return ModelInput.mixed(all, rows);
+    }
+
+    private ImageEmbedding imageAt(int index, List<ImageEmbedding> pending) {
+        return index < shown.size() ? shown.get(index) : pending.get(index - shown.size());
+    }
+
+    /**
+     * Makes room for {@code user} (plus at least one generated token) according to the policy;
+     * returns the number of turns dropped.
+     */
+    private int makeRoom(EncodedPrompt user) {
+        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
+        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
+        int need = user.length() + 1 + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
+        if (session.remaining() >= need) {
+            return 0;
+        }
+        int alone = systemLen + user.length() + 1;
+        if (alone > session.capacity()) {
+            throw new ConversationException("the message needs " + (alone - 1) + " positions with the system prompt, but the context holds "
+                    + session.capacity() + " (use a larger context or a shorter message / fewer image tiles)");
+        }
+        if (options.contextPolicy() == ContextPolicy.STOP) {
+            throw new ConversationException("the context is full: the message needs " + need + " more positions, "
+                    + session.remaining() + " are left (clear the dialogue or use a larger context)");
+        }
+        // Drop oldest turns, text-only ones first, until the rest fits.
+        List<Turn> kept = new ArrayList<>(turns);
+        int dropped = 0;
+        while (historyLength(kept, systemLen, endLen) + endLen + user.length() + 1 > session.capacity()) {
+            int victim = -1;
+            for (int i = 0; i < kept.size(); i++) {
+                if (!kept.get(i).hasImage()) {
+                    victim = i;
+                    break;
+                }
+            }
+            kept.remove(victim >= 0 ? victim : 0);
+            dropped++;
+        }
+        rebuild(kept);
+        return dropped;
+    }
+
+    private static int historyLength(List<Turn> ts, int systemLen, int endLen) {
+        int n = systemLen;
+        for (int i = 0; i < ts.size(); i++) {
+            n += (i > 0 ? endLen : 0) + ts.get(i).user().length() + ts.get(i).answer().length;
+        }
+        return n;
+    }
+
+    /** Recomputes the cache from the system prompt and {@code kept} turns. */
+    private void rebuild(List<Turn> kept) {
+        List<ImageEmbedding> oldShown = new ArrayList<>(shown);
+        session.reset();
+        turns.clear();
+        shown.clear();
+        List<PromptPiece> sys = ChatTemplate.system(options.systemMessage());
+        int[] ids = encoder.encode(sys, i -> 0).ids();
+        List<Integer> all = new ArrayList<>();
+        for (int id : ids) {
+            all.add(id);
+        }
+        List<float[]> rowChunks = new ArrayList<>();
+        int width = model.languageModel().embeddingWidth();
+        int[] end = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).ids();
+        for (int t = 0; t < kept.size(); t++) {
+            Turn turn = kept.get(t);
+            if (t > 0) {
+                for (int id : end) {
+                    all.add(id);
+                }
+            }
+            int[] u = turn.user().ids();
+            boolean[] isRow = new boolean[u.length];
+            List<EncodedPrompt.ImageSpan> newSpans = new ArrayList<>();
+            for (EncodedPrompt.ImageSpan s : turn.user().images()) {
+                ImageEmbedding e = oldShown.get(s.imageIndex());
+                newSpans.add(new EncodedPrompt.ImageSpan(shown.size(), s.start(), s.rows()));
+                shown.add(e);
+                float[] chunk = new float[s.rows() * width];
+                System.arraycopy(e.rows(), 0, chunk, 0, chunk.length);
+                rowChunks.add(chunk);
+                for (int i = 0; i < s.rows(); i++) {
+                    isRow[s.start() + i] = true;
+                }
+            }
+            for (int i = 0; i < u.length; i++) {
+                all.add(isRow[i] ? ModelInput.EMBEDDING : u[i]);
+            }
+            for (int id : turn.answer()) {
+                all.add(id);
+            }
+            turns.add(new Turn(new EncodedPrompt(u, newSpans), turn.answer()));
+        }
+        int[] allIds = all.stream().mapToInt(Integer::intValue).toArray();
+        int total = 0;
+        for (float[] c : rowChunks) {
+            total += c.length;
+        }
+        float[] rows = new float[total];
+        int o = 0;
+        for (float[] c : rowChunks) {
+            System.arraycopy(c, 0, rows, o, c.length);
+            o += c.length;
+        }
+        session.append(total == 0 ? ModelInput.tokens(allIds) : ModelInput.mixed(allIds, rows), new int[0]);
+    }
+
+    /**
+     * Forgets the dialogue. The system prompt and the current picture stay (the picture's encoded
+     * rows are kept; it is shown again at the next marker).
+     */
+    public synchronized void clear() {
+        session.reset();
+        turns.clear();
+        shown.clear();
+        currentShown = false;
+        lastAnswer = null;
+    }
+
+    /** Stops the answer being generated, from any thread; the partial answer stays in the dialogue. */
+    public void cancel() {
+        generator.cancel();
+    }
+
+    /** Positions used in the context. */
+    public synchronized int position() {
+        return session.position();
+    }
+
+    /** Context size. */
+    public int capacity() {
+        return session.capacity();
+    }
+
+    /** Number of complete turns remembered. */
+    public synchronized int turns() {
+        return turns.size();
+    }
+
+    /** The last answer, or null. */
+    public synchronized Answer lastAnswer() {
+        return lastAnswer;
+    }
+
+    /** The token ids of the whole dialogue so far ({@code -1} at image rows). */
+    public synchronized int[] history() {
+        return session.history();
+    }
+
+    private InternVitEncoder visionEncoder() {
+        if (visionEncoder == null) {
+            visionEncoder = model.newEncoder();
+        }
+        return visionEncoder;
+    }
+}

@@ -1,0 +1,44 @@
+package org.vlm4j.chat;
+
+import org.vlm4j.vision.ImageDecoder;
+
+/**
+ * How {@link VisionLanguageModel#load} sets the model up.
+ *
+ * @param threads compute threads; 0 = one per available processor
+ * @param maxTiles upper limit of image tiles; 0 = the mmproj's {@code preproc_max_tiles} (else 12);
+ *     1 = one stretched tile (fastest)
+ * @param maxPixels images with more pixels are refused before decoding
+ * @param exifRotate apply the EXIF orientation of JPEGs (the reference model does not)
+ */
+public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exifRotate) {
+    public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false);
+
+    public LoadOptions {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0 (0 = all processors), got " + threads);
+        }
+        if (maxTiles < 0) {
+            throw new IllegalArgumentException("max tiles must be >= 0 (0 = from the model), got " + maxTiles);
+        }
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("max pixels must be positive, got " + maxPixels);
+        }
+    }
+
+    public LoadOptions withThreads(int n) {
+        return new LoadOptions(n, maxTiles, maxPixels, exifRotate);
+    }
+
+    public LoadOptions withMaxTiles(int n) {
+        return new LoadOptions(threads, n, maxPixels, exifRotate);
+    }
+
+    public LoadOptions withMaxPixels(long n) {
+        return new LoadOptions(threads, maxTiles, n, exifRotate);
+    }
+
+    public LoadOptions withExifRotate(boolean b) {
+        return new LoadOptions(threads, maxTiles, maxPixels, b);
+    }
+}
