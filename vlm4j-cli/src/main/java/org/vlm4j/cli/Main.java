@@ -35,7 +35,8 @@ public final class Main implements Callable<Integer> {
     static final List<Supplier<Object>> COMMANDS = List.of(
             InfoCommand::new,
             TokenizeCommand::new,
-            SynthCommand::new);
+            SynthCommand::new,
+            ServeCommand::new);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;

@@ -139,7 +139,8 @@ public final class VlmServer implements AutoCloseable {
         app.exception(Exception.class, (e, ctx) -> error(ctx, new ApiException(500, "server_error", null, "internal_error",
                 "internal error: " + e)));
         app.error(404, ctx -> {
-            if (ctx.result() == null) {
+            String ct = ctx.res().getContentType();
+            if (ct == null || !ct.startsWith("application/json")) {
                 error(ctx, new ApiException(404, "invalid_request_error", null, "not_found",
                         "no such endpoint: " + ctx.method() + " " + ctx.path()));
             }
