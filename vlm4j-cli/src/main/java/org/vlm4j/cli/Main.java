@@ -37,7 +37,8 @@ public final class Main implements Callable<Integer> {
             TokenizeCommand::new,
             SynthCommand::new,
             org.vlm4j.cli.convert.ConvertCommand::new,
-            org.vlm4j.cli.convert.PullCommand::new);
+            org.vlm4j.cli.convert.PullCommand::new,
+            ServeCommand::new);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;

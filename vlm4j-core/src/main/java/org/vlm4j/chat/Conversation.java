@@ -186,20 +186,82 @@ public final class Conversation {
         return answer(text, embeds, ask, listener, visionMs, tiles);
     }
 
-    private Answer answer(String text, List<ImageEmbedding> images, AskOptions ask, TextListener listener, double visionMs,
-            int tiles) {
+    /**
+     * Adds a complete turn whose answer is already known, without generating: the user message with
+     * its images (the k-th {@code <image>} marker shows the k-th image; missing markers are put in
+     * front, as in {@link #ask(String, List, AskOptions, TextListener)}) and {@code assistantAnswer}
+     * as the model's reply. The turn is computed into the cache now, so a following {@code ask}
+     * only computes its own message. This replays a dialogue that a client remembers (e.g. the
+     * OpenAI chat API sends the whole history with every request).
+     *
+     * <p>The answer text is tokenized with the ordinary (non-special) vocabulary, so its ids may
+     * differ from the ids the model generated for the same text; the text is what counts.
+     *
+     * @throws ConversationException if the turn does not fit in the context (with
+     *     {@link ContextPolicy#STOP}, or when it is too long even alone); the conversation is
+     *     unchanged
+     */
+    public synchronized void addTurn(String user, List<RgbImage> images, String assistantAnswer) {
+        Objects.requireNonNull(assistantAnswer, "assistantAnswer");
+        addTurn(user, images, model.tokenizer().encodeOrdinary(assistantAnswer));
+    }
+
+    /**
+     * As {@link #addTurn(String, List, String)} with the answer given as token ids (e.g. the ids the
+     * model generated earlier), which keeps the cache exactly as it was when the answer was made.
+     *
+     * @throws IllegalArgumentException if an id is outside the vocabulary
+     */
+    public synchronized void addTurn(String user, List<RgbImage> images, int[] answerTokens) {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(images, "images");
+        int vocab = model.tokenizer().vocabSize();
+        int[] answerIds = answerTokens.clone();
+        for (int id : answerIds) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("answer token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        String text = ChatTemplate.withImageMarkers(user, images.size());
+        List<ImageEmbedding> embeds = new ArrayList<>();
+        for (RgbImage img : images) {
+            embeds.add(model.embed(img, visionEncoder()));
+        }
         int first = shown.size();
-        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
-        EncodedPrompt user = encoder.encode(pieces, i -> images.get(i - first).rowCount());
-        int dropped = makeRoom(user);
+        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, embeds.size());
+        EncodedPrompt turn = encoder.encode(pieces, i -> embeds.get(i - first).rowCount());
+        makeRoom(turn, answerIds.length);
+        int[] prefixIds = encoder.encode(turnPrefix(), i -> 0).ids();
+        ModelInput in = input(prefixIds, turn, embeds, answerIds);
+        shown.addAll(embeds);
+        try {
+            session.append(in, new int[0]);
+        } catch (ContextFullException e) {
+            shown.subList(first, shown.size()).clear();
+            throw new ConversationException("the turn does not fit in the context: " + e.getMessage(), e);
+        }
+        turns.add(new Turn(turn, answerIds));
+    }
+
+    /** What goes before a user turn: the system block at the start, else the end of the last answer. */
+    private List<PromptPiece> turnPrefix() {
         List<PromptPiece> prefix = new ArrayList<>();
         if (session.position() == 0) {
             prefix.addAll(ChatTemplate.system(options.systemMessage()));
         } else if (!turns.isEmpty()) {
             prefix.addAll(ChatTemplate.endOfAnswer());
         }
-        int[] prefixIds = encoder.encode(prefix, i -> 0).ids();
-        ModelInput input = input(prefixIds, user, images);
+        return prefix;
+    }
+
+    private Answer answer(String text, List<ImageEmbedding> images, AskOptions ask, TextListener listener, double visionMs,
+            int tiles) {
+        int first = shown.size();
+        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
+        EncodedPrompt user = encoder.encode(pieces, i -> images.get(i - first).rowCount());
+        int dropped = makeRoom(user, 1);
+        int[] prefixIds = encoder.encode(turnPrefix(), i -> 0).ids();
+        ModelInput input = input(prefixIds, user, images, new int[0]);
         shown.addAll(images);
         int[] stops = ask.ignoreEos() ? new int[0] : model.endOfTurnTokens();
         GenerationOptions gen = new GenerationOptions(ask.maxNewTokens(), stops, ask.sampler());
@@ -228,13 +290,14 @@ public final class Conversation {
         return lastAnswer;
     }
 
-    /** The ids of {@code prefix} then {@code user}, with the image rows at their spans. */
-    private ModelInput input(int[] prefix, EncodedPrompt user, List<ImageEmbedding> images) {
+    /** The ids of {@code prefix}, {@code user} then {@code suffix}, with the image rows at their spans. */
+    private ModelInput input(int[] prefix, EncodedPrompt user, List<ImageEmbedding> images, int[] suffix) {
         int[] ids = user.ids();
-        int n = prefix.length + ids.length;
+        int n = prefix.length + ids.length + suffix.length;
         int[] all = new int[n];
         System.arraycopy(prefix, 0, all, 0, prefix.length);
         System.arraycopy(ids, 0, all, prefix.length, ids.length);
+        System.arraycopy(suffix, 0, all, prefix.length + ids.length, suffix.length);
         if (user.images().isEmpty()) {
             return ModelInput.tokens(all);
         }
@@ -261,19 +324,19 @@ public final class Conversation {
     }
 
     /**
-     * Makes room for {@code user} (plus at least one generated token) according to the policy;
-     * returns the number of turns dropped.
+     * Makes room for {@code user} plus {@code extra} positions (at least one generated token, or a
+     * known answer) according to the policy; returns the number of turns dropped.
      */
-    private int makeRoom(EncodedPrompt user) {
+    private int makeRoom(EncodedPrompt user, int extra) {
         int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
         int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
-        int need = user.length() + 1 + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
+        int need = user.length() + extra + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
         if (session.remaining() >= need) {
             return 0;
         }
-        int alone = systemLen + user.length() + 1;
+        int alone = systemLen + user.length() + extra;
         if (alone > session.capacity()) {
-            throw new ConversationException("the message needs " + (alone - 1) + " positions with the system prompt, but the context holds "
+            throw new ConversationException("the message needs " + (alone - extra) + (extra > 1 ? " + " + extra : "") + " positions with the system prompt, but the context holds "
                     + session.capacity() + " (use a larger context or a shorter message / fewer image tiles)");
         }
         if (options.contextPolicy() == ContextPolicy.STOP) {
@@ -283,7 +346,7 @@ public final class Conversation {
         // Drop oldest turns, text-only ones first, until the rest fits.
         List<Turn> kept = new ArrayList<>(turns);
         int dropped = 0;
-        while (historyLength(kept, systemLen, endLen) + endLen + user.length() + 1 > session.capacity()) {
+        while (historyLength(kept, systemLen, endLen) + endLen + user.length() + extra > session.capacity()) {
             int victim = -1;
             for (int i = 0; i < kept.size(); i++) {
                 if (!kept.get(i).hasImage()) {

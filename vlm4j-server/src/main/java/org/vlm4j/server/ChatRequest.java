@@ -1,0 +1,48 @@
+package org.vlm4j.server;
+
+import java.util.List;
+import org.vlm4j.chat.SamplerConfig;
+import org.vlm4j.vision.RgbImage;
+
+/**
+ * A validated {@code /v1/chat/completions} request in the terms of a {@link org.vlm4j.chat.Conversation}:
+ * the system message, the earlier turns to replay, the new user message, and the generation
+ * settings.
+ *
+ * @param systemMessage the system prompt, or null for the model's default
+ * @param history earlier complete turns (user message then the assistant's answer)
+ * @param last the user message to answer
+ * @param stream answer with server-sent events
+ * @param includeUsage with {@code stream}, send a last chunk with the token usage
+ * @param maxTokens cap on generated tokens, or -1 for "until the context is full"
+ * @param sampler sampling settings
+ * @param stops strings that end the answer (not included in it)
+ * @param ignoreEos keep generating past the end-of-turn token (llama-server extension)
+ */
+public record ChatRequest(String systemMessage, List<Turn> history, UserMessage last, boolean stream, boolean includeUsage,
+        int maxTokens, SamplerConfig sampler, List<String> stops, boolean ignoreEos) {
+
+    /** An image and a digest of its encoded bytes (to recognise it in a later request). */
+    public record Image(RgbImage pixels, String digest) {}
+
+    /**
+     * A user message: the text with one {@code <image>} marker per image, in order.
+     */
+    public record UserMessage(String text, List<Image> images) {
+        public UserMessage {
+            images = List.copyOf(images);
+        }
+
+        public List<RgbImage> pixels() {
+            return images.stream().map(Image::pixels).toList();
+        }
+    }
+
+    /** A complete earlier turn. */
+    public record Turn(UserMessage user, String assistant) {}
+
+    public ChatRequest {
+        history = List.copyOf(history);
+        stops = List.copyOf(stops);
+    }
+}

@@ -1,0 +1,289 @@
+package org.vlm4j.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.UUID;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.vlm4j.chat.LoadOptions;
+import org.vlm4j.chat.VisionLanguageModel;
+
+/**
+ * The vlm4j HTTP server: an OpenAI-compatible {@code /v1/chat/completions} (streaming or not, with
+ * images), {@code /v1/models}, {@code /health}, Prometheus {@code /metrics}, and the web chat page
+ * at {@code /}. Runs on Javalin (Jetty) with a virtual thread per request; answers are computed on
+ * {@link ServerConfig#parallel()} slots behind a bounded queue.
+ *
+ * <p>{@link #start(ServerConfig)} binds the port first (so {@code /health} says {@code loading}),
+ * then maps the model files and becomes ready.
+ */
+public final class VlmServer implements AutoCloseable {
+    private static final String WEB = "/org/vlm4j/server/web/";
+    private static final long IDLE_TIMEOUT_MS = 30L * 60 * 1000;
+
+    private final ServerConfig config;
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final OpenAiFormat format;
+    private final SlotPool pool;
+    private final Metrics metrics;
+    private final long created = System.currentTimeMillis() / 1000;
+    private final Javalin app;
+    private volatile VisionLanguageModel model;
+    private volatile ChatEngine engine;
+    private volatile ChatRequestParser parser;
+    private boolean ownsModel;
+
+    private VlmServer(ServerConfig config) {
+        this.config = config;
+        this.format = new OpenAiFormat(mapper, config.modelId());
+        this.pool = new SlotPool(config.parallel(), config.queue());
+        this.metrics = new Metrics(config.parallel(), pool::busy, pool::waiting);
+        this.app = Javalin.create(cfg -> {
+            cfg.useVirtualThreads = true;
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.http.disableCompression();
+            cfg.requestLogger.http((ctx, ms) -> metrics.request(ctx.statusCode()));
+        });
+        routes();
+    }
+
+    /** Binds the port, loads the model and returns the ready server. */
+    public static VlmServer start(ServerConfig config) throws IOException {
+        VlmServer s = new VlmServer(config);
+        s.bind();
+        try {
+            VisionLanguageModel m = VisionLanguageModel.load(config.textModel(), config.visionModel(),
+                    LoadOptions.DEFAULTS.withThreads(config.threads()));
+            s.ownsModel = true;
+            s.ready(m);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** Serves an already loaded model (not closed with the server); for embedding and tests. */
+    public static VlmServer start(ServerConfig config, VisionLanguageModel model) {
+        VlmServer s = new VlmServer(config);
+        s.bind();
+        s.ready(model);
+        return s;
+    }
+
+    private void bind() {
+        app.start(config.host(), config.port());
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof ServerConnector sc) {
+                sc.setIdleTimeout(IDLE_TIMEOUT_MS); // an answer may take minutes before its first byte
+            }
+        }
+    }
+
+    private void ready(VisionLanguageModel m) {
+        this.parser = new ChatRequestParser(mapper, new ImageLoader(m.imageDecoder(), config));
+        this.engine = new ChatEngine(m, pool, metrics, Math.min(config.contextSize(), m.languageModel().trainedContextLength()));
+        this.model = m;
+    }
+
+    /** The bound port. */
+    public int port() {
+        return app.port();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public boolean isReady() {
+        return model != null;
+    }
+
+    /** Slots computing an answer now. */
+    public int busySlots() {
+        return pool.busy();
+    }
+
+    /** Requests waiting for a slot now. */
+    public int queueDepth() {
+        return pool.waiting();
+    }
+
+    private void routes() {
+        app.before(this::cors);
+        app.before("/v1/*", this::authorize);
+        app.before("/metrics", this::authorize);
+        app.addHttpHandler(HandlerType.OPTIONS, "/*", ctx -> ctx.status(204));
+        app.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
+        app.get("/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
+        app.get("/style.css", ctx -> resource(ctx, "style.css", "text/css; charset=utf-8"));
+        app.get("/health", ctx -> {
+            boolean ok = isReady();
+            ctx.status(ok ? 200 : 503).contentType("application/json")
+                    .result("{\"status\":\"" + (ok ? "ok" : "loading") + "\"}");
+        });
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+        app.get("/v1/models", ctx -> json(ctx, 200, mapper.writeValueAsString(format.models(created))));
+        app.post("/v1/chat/completions", this::chat);
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+        app.exception(Exception.class, (e, ctx) -> error(ctx, new ApiException(500, "server_error", null, "internal_error",
+                "internal error: " + e)));
+        app.error(404, ctx -> {
+            String ct = ctx.res().getContentType();
+            if (ct == null || !ct.startsWith("application/json")) {
+                error(ctx, new ApiException(404, "invalid_request_error", null, "not_found",
+                        "no such endpoint: " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        app.error(405, ctx -> error(ctx, new ApiException(405, "invalid_request_error", null, "method_not_allowed",
+                "method " + ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    private void cors(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || config.corsOrigins().isEmpty()) {
+            return;
+        }
+        boolean any = config.corsOrigins().contains("*");
+        if (any || config.corsOrigins().contains(origin)) {
+            ctx.header("Access-Control-Allow-Origin", any ? "*" : origin);
+            ctx.header("Vary", "Origin");
+            ctx.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            ctx.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            ctx.header("Access-Control-Max-Age", "600");
+        }
+    }
+
+    private void authorize(Context ctx) {
+        if (config.apiKey() == null || ctx.method() == HandlerType.OPTIONS) {
+            return;
+        }
+        String h = ctx.header("Authorization");
+        byte[] expected = ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
+        byte[] got = h == null ? new byte[0] : h.getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(expected, got)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
+                    "invalid or missing API key: send the header 'Authorization: Bearer KEY'");
+        }
+    }
+
+    private void chat(Context ctx) throws Exception {
+        if (!isReady()) {
+            throw new ApiException(503, "server_error", null, "loading", "the model is still loading", 1);
+        }
+        byte[] body = readBody(ctx);
+        ChatRequest req = parser.parse(body);
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long now = System.currentTimeMillis() / 1000;
+        if (!req.stream()) {
+            ChatEngine.Result r = engine.complete(req, piece -> { });
+            json(ctx, 200, mapper.writeValueAsString(format.completion(id, now, r)));
+            return;
+        }
+        SseWriter sse = new SseWriter(ctx.res(), mapper, format, id, now);
+        ChatEngine.Result r;
+        try {
+            r = engine.complete(req, sse::text);
+        } catch (ApiException e) {
+            if (!sse.started()) {
+                throw e;
+            }
+            failQuietly(sse, e);
+            return;
+        } catch (RuntimeException e) {
+            if (!sse.started()) {
+                throw e;
+            }
+            failQuietly(sse, new ApiException(500, "server_error", null, "internal_error", "internal error: " + e));
+            return;
+        }
+        if (!r.clientGone()) {
+            try {
+                sse.finish(r, req.includeUsage());
+            } catch (IOException e) {
+                // the client left after the last token: nothing more to do
+            }
+        }
+    }
+
+    private static void failQuietly(SseWriter sse, ApiException e) {
+        try {
+            sse.fail(e);
+        } catch (IOException ignored) {
+            // client gone
+        }
+    }
+
+    private byte[] readBody(Context ctx) throws IOException {
+        long max = config.maxBodyBytes();
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw tooLarge(max);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] buf = new byte[65536];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                if (out.size() + (long) n > max) {
+                    throw tooLarge(max);
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static ApiException tooLarge(long max) {
+        return new ApiException(413, "invalid_request_error", null, "request_too_large",
+                "the request body is larger than the limit of " + max + " bytes (" + (max >> 20) + " MB; see --max-body)");
+    }
+
+    private void error(Context ctx, ApiException e) {
+        if (e.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        }
+        try {
+            json(ctx, e.status(), mapper.writeValueAsString(format.error(e)));
+        } catch (IOException io) {
+            throw new UncheckedIOException(io);
+        }
+    }
+
+    private static void json(Context ctx, int status, String body) {
+        ctx.status(status).contentType("application/json").result(body);
+    }
+
+    private static void resource(Context ctx, String name, String type) throws IOException {
+        try (InputStream in = VlmServer.class.getResourceAsStream(WEB + name)) {
+            if (in == null) {
+                throw new ApiException(404, "invalid_request_error", null, "not_found", "missing resource " + name);
+            }
+            ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());
+        }
+    }
+
+    /** Stops listening; closes the model if this server loaded it. */
+    @Override
+    public void close() {
+        app.stop();
+        if (ownsModel && model != null) {
+            model.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "vlm4j server on http://%s:%d/ (%d slots)", config.host(), port(), config.parallel());
+    }
+}

@@ -1,0 +1,143 @@
+package org.vlm4j.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlm4j.chat.VisionLanguageModel;
+
+/**
+ * The web page in headless Chromium (driven over the DevTools protocol): attach an image with the
+ * file picker, ask, see the streamed answer rendered (the golden greedy text), save a screenshot to
+ * {@code target/browser-chat.png}; the Markdown renderer escapes HTML. Skipped when no Chromium is
+ * installed ({@code apt-get install -y chromium}); another binary can be named with the system
+ * property {@code vlm4j.chromium}.
+ */
+class WebPageBrowserTest {
+    @TempDir
+    Path profile;
+
+    static String chromium() {
+        String p = System.getProperty("vlm4j.chromium");
+        if (p != null) {
+            return p;
+        }
+        for (String c : List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) {
+            if (OpenAiNodeClientTest.commandWorks(c, "--version")) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void attachAskAndSeeTheStreamedAnswer() throws Exception {
+        String browser = chromium();
+        assumeTrue(browser != null, "no chromium installed");
+        try (VisionLanguageModel model = TestSupport.loadModel();
+                VlmServer server = VlmServer.start(TestSupport.config(), model)) {
+            Process chrome = new ProcessBuilder(browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1100,800",
+                    TestSupport.base(server) + "/").redirectErrorStream(true).start();
+            try {
+                String ws = devToolsPage(chrome);
+                try (CdpClient cdp = new CdpClient(ws)) {
+                    waitFor(cdp, "document.readyState === 'complete' && !!window.vlm4j");
+                    String dataUrl = TestSupport.dataUrl("img448.png");
+                    cdp.eval("(async () => { const b = await (await fetch('" + dataUrl + "')).blob();"
+                            + " const dt = new DataTransfer(); dt.items.add(new File([b], 'img448.png', {type: 'image/png'}));"
+                            + " const f = document.getElementById('file'); f.files = dt.files;"
+                            + " f.dispatchEvent(new Event('change')); return true; })()");
+                    waitFor(cdp, "document.querySelectorAll('#previews img').length === 1");
+                    cdp.eval("document.getElementById('max-tokens').value = '32'; document.getElementById('temperature').value = '0';"
+                            + " document.getElementById('input').value = 'Describe the image.';"
+                            + " document.getElementById('send').click(); true");
+                    waitFor(cdp, "!!document.querySelector('.msg.assistant[data-done]')");
+                    JsonNode done = cdp.eval("document.querySelector('.msg.assistant').dataset.done");
+                    assertEquals("true", done.asText());
+                    String shown = cdp.eval("document.querySelector('.msg.assistant .text').textContent").asText();
+                    assertEquals(TestSupport.goldenText("M1"), shown);
+                    assertEquals(1, cdp.eval("document.querySelectorAll('.msg.user img').length").asInt(), "the image is in the chat");
+                    assertTrue(cdp.eval("document.getElementById('speed').textContent").asText().contains("tok/s"));
+                    // Markdown: HTML is escaped, only http(s) links become links
+                    String html = cdp.eval("window.vlm4j.renderMarkdown('<img src=x onerror=alert(1)> **b** `c` [x](javascript:alert(1)) [y](https://e.org)')")
+                            .asText();
+                    assertTrue(html.contains("&lt;img"), html);
+                    assertTrue(!html.contains("<img"), html);
+                    assertTrue(html.contains("<strong>b</strong>") && html.contains("<code>c</code>"), html);
+                    assertTrue(!html.contains("href=\"javascript"), html);
+                    assertTrue(html.contains("<a href=\"https://e.org\""), html);
+                    JsonNode shot = cdp.send("Page.captureScreenshot", null);
+                    Path png = Path.of("target", "browser-chat.png");
+                    Files.createDirectories(png.getParent());
+                    Files.write(png, Base64.getDecoder().decode(shot.get("data").asText()));
+                    assertTrue(Files.size(png) > 1000);
+                }
+            } finally {
+                chrome.destroy();
+                if (!chrome.waitFor(10, TimeUnit.SECONDS)) {
+                    chrome.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** The DevTools WebSocket URL of the page Chromium opened. */
+    static String devToolsPage(Process chrome) throws Exception {
+        java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(chrome.getInputStream()));
+        String port = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (String line; port == null && (line = err.readLine()) != null; ) {
+            int at = line.indexOf("ws://127.0.0.1:");
+            if (at >= 0) {
+                String rest = line.substring(at + "ws://127.0.0.1:".length());
+                port = rest.substring(0, rest.indexOf('/'));
+            }
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+        }
+        assumeTrue(port != null, "chromium did not start a DevTools endpoint");
+        Thread drain = new Thread(() -> {
+            try {
+                err.transferTo(java.io.Writer.nullWriter());
+            } catch (java.io.IOException ignored) {
+                // browser gone
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        for (int i = 0; i < 100; i++) {
+            String list = TestSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            for (JsonNode t : TestSupport.JSON.readTree(list)) {
+                if ("page".equals(t.get("type").asText())) {
+                    return t.get("webSocketDebuggerUrl").asText();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no page target");
+    }
+
+    static void waitFor(CdpClient cdp, String condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JsonNode v = cdp.eval("(() => { try { return !!(" + condition + "); } catch (e) { return false; } })()");
+            if (v != null && v.asBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for: " + condition);
+    }
+}
