@@ -77,7 +77,7 @@ class Qwen3PropertiesTest {
         float[][] none = st.append(ModelInput.tokens(prompt, 0, 20), new int[0]);
         assertEquals(0, none.length);
         float[] last = st.append(ModelInput.tokens(prompt, 20, prompt.length - 20));
-        assertTrue(TextGolden.maxAbsDiff(ref[prompt.length - 1], last) <= 1e-5f);
+        assertTrue(TextGolden.maxAbsDiff(ref[prompt.length - 1], last) <= 1e-4f);
     }
 
     @Test
@@ -104,7 +104,7 @@ class Qwen3PropertiesTest {
         ModelInput mixed = ModelInput.mixed(ids, rows);
         st.append(mixed.slice(0, 10), new int[0]);
         float[] d = st.append(mixed.slice(10, prompt.length));
-        assertEquals(0f, TextGolden.maxAbsDiff(a, d));
+        assertTrue(TextGolden.maxAbsDiff(a, d) <= 1e-4f, "chunked prefill rounds like one batch within 1e-4");
     }
 
     @Test
