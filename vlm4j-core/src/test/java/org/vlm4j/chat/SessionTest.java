@@ -68,14 +68,14 @@ class SessionTest {
         assertEquals(0, s.pending());
         assertEquals(15, s.state().position());
         float[][] ref = model.newState(64, pool).append(ModelInput.tokens(Arrays.copyOf(t1, 15)), new int[] {12, 14});
-        assertEquals(0f, TextGolden.maxAbsDiff(ref[0], out[0]));
-        assertEquals(0f, TextGolden.maxAbsDiff(ref[1], out[1]));
+        assertTrue(TextGolden.maxAbsDiff(ref[0], out[0]) <= 1e-4f);
+        assertTrue(TextGolden.maxAbsDiff(ref[1], out[1]) <= 1e-4f);
         assertEquals(out[1], s.logits());
         // decode flushes pending tokens too
         s.push(t1[15]);
         float[] d = s.decode(t1[16]);
         float[] r = model.newState(64, pool).append(ModelInput.tokens(Arrays.copyOf(t1, 17)));
-        assertEquals(0f, TextGolden.maxAbsDiff(r, d));
+        assertTrue(TextGolden.maxAbsDiff(r, d) <= 1e-4f);
     }
 
     @Test
@@ -91,7 +91,7 @@ class SessionTest {
         assertArrayEquals(Arrays.copyOf(t1, 4), s.history());
         float[] again = s.append(ModelInput.tokens(Arrays.copyOfRange(t1, 4, 10)));
         float[] ref = model.newState(64, pool).append(ModelInput.tokens(Arrays.copyOf(t1, 10)));
-        assertEquals(0f, TextGolden.maxAbsDiff(ref, again));
+        assertTrue(TextGolden.maxAbsDiff(ref, again) <= 1e-4f);
         assertThrows(IllegalArgumentException.class, () -> s.truncate(11));
         s.reset();
         assertEquals(0, s.position());
