@@ -72,10 +72,9 @@ class Qwen3KvF16Test {
         float[][] batch = a.append(ModelInput.tokens(ids), all);
         Qwen3State b = model.newState(100, Qwen3State.DEFAULT_BATCH, KvCacheType.F16, pool);
         for (int i = 0; i < ids.length; i++) {
-            // f32 rounding differences between the batched and the one-token products can flip an
-            // f16 rounding of a key or value, so the tolerance is that of one f16 step
+            // f16 rounding of K/V can flip by one ulp between the batched and the single-token kernels
             float d = TextGolden.maxAbsDiff(batch[i], b.decode(ids[i]));
-            assertTrue(d <= 2e-3f, "position " + i + ": " + d);
+            assertTrue(d <= 1e-3f, "position " + i + ": " + d);
         }
     }
 }

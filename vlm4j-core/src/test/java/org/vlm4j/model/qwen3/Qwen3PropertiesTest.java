@@ -65,7 +65,8 @@ class Qwen3PropertiesTest {
         int[] some = {0, 4, 5, 6, 17, 31, 32};
         float[][] chunked = small.append(ModelInput.tokens(prompt), some);
         for (int i = 0; i < some.length; i++) {
-            assertTrue(TextGolden.maxAbsDiff(one[some[i]], chunked[i]) <= 1e-4f, "index " + some[i]);
+            float d = TextGolden.maxAbsDiff(one[some[i]], chunked[i]);
+            assertTrue(d <= 1e-4f, "index " + some[i] + ": " + d);
         }
     }
 
@@ -76,7 +77,7 @@ class Qwen3PropertiesTest {
         float[][] none = st.append(ModelInput.tokens(prompt, 0, 20), new int[0]);
         assertEquals(0, none.length);
         float[] last = st.append(ModelInput.tokens(prompt, 20, prompt.length - 20));
-        assertTrue(TextGolden.maxAbsDiff(ref[prompt.length - 1], last) <= 1e-4f);
+        assertTrue(TextGolden.maxAbsDiff(ref[prompt.length - 1], last) <= 1e-5f);
     }
 
     @Test
@@ -103,7 +104,7 @@ class Qwen3PropertiesTest {
         ModelInput mixed = ModelInput.mixed(ids, rows);
         st.append(mixed.slice(0, 10), new int[0]);
         float[] d = st.append(mixed.slice(10, prompt.length));
-        assertTrue(TextGolden.maxAbsDiff(a, d) <= 1e-4f);
+        assertEquals(0f, TextGolden.maxAbsDiff(a, d));
     }
 
     @Test
@@ -113,7 +114,7 @@ class Qwen3PropertiesTest {
         st.truncate(20);
         assertEquals(20, st.position());
         float[] again = st.append(ModelInput.tokens(prompt, 20, prompt.length - 20));
-        assertTrue(TextGolden.maxAbsDiff(full, again) <= 1e-4f); // other batch split: other GEMM tiling
+        assertEquals(0f, TextGolden.maxAbsDiff(full, again));
         assertThrows(IllegalArgumentException.class, () -> st.truncate(st.position() + 1));
         st.reset();
         assertEquals(0, st.position());
@@ -131,7 +132,7 @@ class Qwen3PropertiesTest {
         assertThrows(ContextFullException.class, () -> st.append(ModelInput.tokens(new int[8])));
         assertEquals(33, st.position());
         float[] ref = model.newState(64, pool).append(ModelInput.tokens(prompt));
-        assertEquals(0f, TextGolden.maxAbsDiff(ref, logits));
+        assertTrue(TextGolden.maxAbsDiff(ref, logits) <= 1e-4f, "a refused input leaves the state as it was");
         for (int i = 0; i < 7; i++) {
             st.decode(1);
         }
