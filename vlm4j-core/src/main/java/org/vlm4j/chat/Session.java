@@ -98,7 +98,8 @@ public final class Session {
 
     /**
      * Appends {@code input} (after any pending tokens) and returns the logits after its last
-     * position. The array is owned by the state and overwritten by the next call.
+     * position. The array is owned by the state and overwritten by the next call. An empty input
+     * computes the pending tokens, or returns the current {@link #logits()} when there are none.
      *
      * @throws ContextFullException if it does not fit; the session is unchanged
      */
