@@ -1,6 +1,7 @@
 package org.vlm4j.model.qwen3;
 
 import org.vlm4j.tensor.MatOps;
+import org.vlm4j.tensor.QuantizedActivations;
 import org.vlm4j.tensor.WeightMatrix;
 import org.vlm4j.tensor.WorkerPool;
 
@@ -9,6 +10,9 @@ import org.vlm4j.tensor.WorkerPool;
  * region over the concatenated row space (q/k/v, or gate/up). During decode each region costs a
  * wake-up and a barrier, so fusing cuts 7 regions per layer to 4. A reusable task object: calling
  * {@link #run} allocates nothing. Not thread-safe (one per sequence state).
+ *
+ * <p>When a matrix takes the int8 path ({@link MatOps#usesQuantizedActivations}), the input is
+ * quantized once per region and shared by all its matrices.
  */
 final class FusedMatVec implements WorkerPool.ChunkTask {
     private static final int GRAIN = 16;
@@ -20,6 +24,8 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
     private int xOff;
     private int total;
     private int chunkRows;
+    private final QuantizedActivations qa = new QuantizedActivations(0);
+    private boolean[] int8 = new boolean[0];
 
     /**
      * {@code outs[i][outOffs[i] + r] = mats[i][r] . x[xOff ..]} for every matrix i and row r; every
@@ -36,6 +42,17 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         this.x = x;
         this.xOff = xOff;
         this.total = rows;
+        if (int8.length < mats.length) {
+            int8 = new boolean[mats.length];
+        }
+        boolean any = false;
+        for (int i = 0; i < mats.length; i++) {
+            int8[i] = MatOps.usesQuantizedActivations(mats[i]);
+            any |= int8[i];
+        }
+        if (any) {
+            qa.quantize(x, xOff, mats[0].cols());
+        }
         int target = Math.max(1, pool.threads() * 4);
         int per = (rows + target - 1) / target;
         per = Math.max(GRAIN, (per + GRAIN - 1) / GRAIN * GRAIN);
@@ -60,7 +77,11 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
             int s = Math.max(start, base);
             int e = Math.min(end, mEnd);
             if (s < e) {
-                MatOps.matVecRows(m, x, xOff, outs[i], outOffs[i], s - base, e - base);
+                if (int8[i]) {
+                    MatOps.matVecRows(m, qa, outs[i], outOffs[i], s - base, e - base);
+                } else {
+                    MatOps.matVecRows(m, x, xOff, outs[i], outOffs[i], s - base, e - base);
+                }
             }
             base = mEnd;
         }
