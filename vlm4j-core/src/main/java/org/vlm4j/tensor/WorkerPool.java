@@ -1,6 +1,7 @@
 package org.vlm4j.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -8,10 +9,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * A persistent pool of worker threads for data-parallel kernels.
  *
  * <p>One call to {@link #run} splits a job into numbered chunks; the calling thread and the workers
- * take chunks from a shared atomic counter until none are left, then the caller waits for the last
- * chunk to finish. Workers spin briefly before parking, because decode-time jobs last only tens of
- * microseconds and park/unpark latency would dominate. Jobs from different threads are serialised;
- * a job started from inside a chunk runs inline on that thread.
+ * take chunks from the job's atomic counter until none are left, then the caller waits for the
+ * last chunk to finish. Workers spin briefly before parking, because decode-time jobs last only
+ * tens of microseconds and park/unpark latency would dominate.
+ *
+ * <p>Each job carries its own counters, so a worker that wakes up late can never run an old task
+ * with a new job's chunk numbers: it finds its job's counter exhausted and goes back to waiting.
+ *
+ * <p>Jobs from different threads are serialised; a job started from inside a chunk (on any
+ * thread of this pool) runs inline on that thread. If chunks throw, the remaining chunks are
+ * skipped and the first exception is rethrown to the caller of {@link #run} (checked exceptions
+ * wrapped in a {@code RuntimeException}).
  */
 public final class WorkerPool implements AutoCloseable {
     /** A numbered unit of work. */
@@ -26,19 +34,30 @@ public final class WorkerPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPINS = 20_000;
+    /** How long an idle worker spins before parking (and the caller before yielding). */
+    private static final long SPIN_NANOS = 200_000L;
     private static volatile WorkerPool defaultPool;
+
+    /** One submitted job; immutable apart from its counters. */
+    private static final class Job {
+        final ChunkTask task;
+        final int total;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger pending;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(ChunkTask task, int total) {
+            this.task = task;
+            this.total = total;
+            this.pending = new AtomicInteger(total);
+        }
+    }
 
     private final int threads;
     private final Thread[] workers;
     private final ReentrantLock jobLock = new ReentrantLock();
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile ChunkTask task;
-    private volatile int total;
-    private volatile long generation;
+    private volatile Job current;
     private volatile boolean closed;
-    private volatile Throwable failure;
     private final ThreadLocal<Boolean> inJob = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private WorkerPool(int threads) {
@@ -70,7 +89,7 @@ public final class WorkerPool implements AutoCloseable {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    /** A lazily created shared pool with {@link #defaultThreads()} threads. */
+    /** A lazily created shared pool with {@link #defaultThreads()} threads (never closed). */
     public static WorkerPool shared() {
         WorkerPool p = defaultPool;
         if (p == null) {
@@ -90,6 +109,9 @@ public final class WorkerPool implements AutoCloseable {
         if (chunks <= 0) {
             return;
         }
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
         if (chunks == 1 || threads == 1 || inJob.get()) {
             for (int c = 0; c < chunks; c++) {
                 task.run(c);
@@ -101,43 +123,51 @@ public final class WorkerPool implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("worker pool is closed");
             }
-            failure = null;
-            this.task = task;
-            this.total = chunks;
-            next.set(0);
-            pending.set(chunks);
-            generation++; // publishes task/total (volatile write)
+            Job job = new Job(task, chunks);
+            current = job;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
             inJob.set(Boolean.TRUE);
             try {
-                work(task, chunks);
+                work(job);
             } finally {
                 inJob.set(Boolean.FALSE);
             }
-            int spins = 0;
-            while (pending.get() > 0) {
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-            this.task = null;
-            Throwable f = failure;
-            if (f != null) {
-                if (f instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (f instanceof Error err) {
-                    throw err;
-                }
-                throw new RuntimeException(f);
-            }
+            awaitDone(job);
+            current = null;
+            rethrow(job.failure.get());
         } finally {
             jobLock.unlock();
         }
+    }
+
+    private static void awaitDone(Job job) {
+        if (job.pending.get() == 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        int spins = 0;
+        while (job.pending.get() > 0) {
+            if ((++spins & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private static void rethrow(Throwable f) {
+        if (f == null) {
+            return;
+        }
+        if (f instanceof RuntimeException re) {
+            throw re;
+        }
+        if (f instanceof Error err) {
+            throw err;
+        }
+        throw new RuntimeException(f);
     }
 
     /**
@@ -159,48 +189,47 @@ public final class WorkerPool implements AutoCloseable {
         run(realChunks, c -> task.run(c * size, Math.min(n, (c + 1) * size)));
     }
 
-    private void work(ChunkTask t, int chunks) {
+    private static void work(Job job) {
         int c;
-        while ((c = next.getAndIncrement()) < chunks) {
+        while ((c = job.next.getAndIncrement()) < job.total) {
             try {
-                t.run(c);
-            } catch (Throwable e) {
-                if (failure == null) {
-                    failure = e;
+                if (job.failure.get() == null) {
+                    job.task.run(c);
                 }
+            } catch (Throwable e) {
+                job.failure.compareAndSet(null, e);
             } finally {
-                pending.decrementAndGet();
+                job.pending.decrementAndGet();
             }
         }
     }
 
     private void workerLoop() {
         inJob.set(Boolean.TRUE);
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
-            long g = generation;
-            if (g == seen) {
-                int spins = 0;
-                while ((g = generation) == seen && !closed) {
-                    if (++spins < SPINS) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.parkNanos(this, 1_000_000L);
-                    }
-                }
+            Job j = current;
+            if (j != null && j != seen) {
+                seen = j;
+                work(j);
+                continue;
+            }
+            long start = System.nanoTime();
+            int spins = 0;
+            while ((j = current) == null || j == seen) {
                 if (closed) {
                     return;
                 }
-            }
-            seen = g;
-            ChunkTask t = task;
-            int n = total;
-            if (t != null) {
-                work(t, n);
+                if ((++spins & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 10_000_000L);
+                }
             }
         }
     }
 
+    /** Stops the worker threads (the shared pool ignores this). Later {@link #run} calls throw. */
     @Override
     public void close() {
         if (this == defaultPool) {
