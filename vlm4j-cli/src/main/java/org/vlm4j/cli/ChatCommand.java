@@ -66,7 +66,7 @@ public final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..5", paramLabel = "[IMAGE VISION_MODEL LLM_MODEL [NewTokens [ContextLength]]]", hideParamSyntax = true,
+    @Parameters(index = "0..4", arity = "0..5", paramLabel = "[IMAGE VISION_MODEL LLM_MODEL [NewTokens [ContextLength]]]", hideParamSyntax = true,
             description = "The original app's argument form, instead of -i, --mmproj, -m, -n, -c.")
     List<String> positional = new ArrayList<>();
 
