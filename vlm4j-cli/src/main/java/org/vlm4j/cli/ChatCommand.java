@@ -98,6 +98,10 @@ public final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Option(names = "--ignore-eos", order = 120,
+            description = "Keep generating past the end-of-turn token up to NewTokens (for speed measurements).")
+    boolean ignoreEos;
+
     @Option(names = "--silent", order = 130, description = "Print each answer only when it is complete (no streaming).")
     boolean silent;
 
@@ -138,7 +142,7 @@ public final class ChatCommand implements Callable<Integer> {
         sampling.warnings().forEach(err::println);
         try (VisionLanguageModel m = model.load(cl)) {
             ConversationOptions co = ConversationOptions.DEFAULTS.withContextSize(ctx)
-                    .withAsk(new AskOptions(maxNew, sampler, false)).withContextPolicy(onContextFull).withAutoImageMarker(false);
+                    .withAsk(new AskOptions(maxNew, sampler, ignoreEos)).withContextPolicy(onContextFull).withAutoImageMarker(false);
             if (system != null) {
                 co = co.withSystemMessage(system);
             }

@@ -113,6 +113,11 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         String text = prompt.file != null ? PromptText.readUtf8(prompt.file) : prompt.text;
+        int markers = org.vlm4j.chat.ChatTemplate.countImageMarkers(text);
+        if (!raw && markers > images.size()) {
+            throw new ParameterException(cl, "the prompt has " + markers + " <image> marker" + (markers == 1 ? "" : "s")
+                    + " but " + (images.isEmpty() ? "no" : "only " + images.size()) + " --image");
+        }
         if (!json && !quiet) {
             sampling.warnings().forEach(err::println);
         }

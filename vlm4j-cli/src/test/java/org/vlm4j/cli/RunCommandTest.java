@@ -183,6 +183,8 @@ class RunCommandTest {
             {"run", "-m", model, "-p", "x", "-t", "-1"},
             {"run", "-m", model, "-p", "x", "--max-tiles", "-2"},
             {"run", "-m", model, "-p", "x", "--seed", "-1"},
+            {"run", "-m", model, "-p", "<image> what is it?"},
+            {"run", "-m", model, "--mmproj", vision, "--image", "a.png", "-p", "<image> and <image>?"},
         };
         for (String[] a : cases) {
             Cli r = Cli.run(a);
@@ -196,6 +198,7 @@ class RunCommandTest {
         assertTrue(Cli.run("run", "--raw", "-m", model, "--mmproj", vision, "--image", "a.png", "-p", "x").err()
                 .contains("--raw takes no --image"));
         assertTrue(Cli.run("run", "-m", model, "--image", "a.png", "-p", "x").err().contains("add --mmproj"));
+        assertTrue(Cli.run("run", "-m", model, "-p", "<image>?").err().startsWith("vlm4j: error: the prompt has 1 <image> marker but no --image"));
     }
 
     @Test
