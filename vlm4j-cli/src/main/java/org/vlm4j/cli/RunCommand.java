@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.vlm4j.chat.Answer;
 import org.vlm4j.chat.AskOptions;
+import org.vlm4j.chat.ChatTemplate;
 import org.vlm4j.chat.Conversation;
 import org.vlm4j.chat.ConversationOptions;
 import org.vlm4j.chat.ContextPolicy;
@@ -113,7 +114,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         String text = prompt.file != null ? PromptText.readUtf8(prompt.file) : prompt.text;
-        int markers = org.vlm4j.chat.ChatTemplate.countImageMarkers(text);
+        int markers = ChatTemplate.countImageMarkers(text);
         if (!raw && markers > images.size()) {
             throw new ParameterException(cl, "the prompt has " + markers + " <image> marker" + (markers == 1 ? "" : "s")
                     + " but " + (images.isEmpty() ? "no" : "only " + images.size()) + " --image");

@@ -3,6 +3,7 @@ package org.vlm4j.cli.chat;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import org.vlm4j.chat.Answer;
 import org.vlm4j.cli.GenerationReport;
 
@@ -14,10 +15,10 @@ import org.vlm4j.cli.GenerationReport;
  */
 public final class JsonLinesPrinter implements AnswerPrinter {
     private final PrintWriter out;
-    private final java.util.function.IntSupplier contextUsed;
+    private final IntSupplier contextUsed;
 
     /** Prints to {@code out}; {@code contextUsed} tells the positions in use after an answer. */
-    public JsonLinesPrinter(PrintWriter out, java.util.function.IntSupplier contextUsed) {
+    public JsonLinesPrinter(PrintWriter out, IntSupplier contextUsed) {
         this.out = out;
         this.contextUsed = contextUsed;
     }
