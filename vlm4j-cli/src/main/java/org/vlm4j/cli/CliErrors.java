@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import org.vlm4j.chat.ConversationException;
 import org.vlm4j.gguf.GgufFormatException;
 
 /**
@@ -39,8 +40,7 @@ public final class CliErrors {
         if (e instanceof OutOfMemoryError) {
             return "out of memory" + (msg != null ? " (" + msg + ")" : "") + "; give Java more heap, e.g. VLM4J_HEAP=-Xmx4g";
         }
-        if (e instanceof GgufFormatException || e instanceof CliException || e instanceof IOException
-                || e instanceof IllegalArgumentException) {
+        if (expected(e)) {
             return oneLine(msg != null ? msg : e.getClass().getSimpleName());
         }
         return e.getClass().getName() + (msg != null ? ": " + oneLine(msg) : "");
@@ -49,8 +49,13 @@ public final class CliErrors {
     /** Whether {@code t} is not one of the failures a user can cause with bad input. */
     public static boolean isUnexpected(Throwable t) {
         Throwable e = unwrap(t);
-        return !(e instanceof GgufFormatException || e instanceof CliException || e instanceof IOException
-                || e instanceof IllegalArgumentException || e instanceof OutOfMemoryError);
+        return !(expected(e) || e instanceof OutOfMemoryError);
+    }
+
+    /** Failures caused by input (files, arguments, messages), shown with their own message. */
+    private static boolean expected(Throwable e) {
+        return e instanceof GgufFormatException || e instanceof CliException || e instanceof IOException
+                || e instanceof IllegalArgumentException || e instanceof ConversationException;
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -1,5 +1,6 @@
 package org.vlm4j.cli;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -22,6 +23,11 @@ import picocli.CommandLine.Spec;
  * <p>Exit status: 0 success; 1 the command failed (missing file, corrupt model, ...), reported as one
  * line {@code vlm4j: error: ...} on stderr; 2 bad usage (unknown option, missing argument), reported
  * with the usage text. Stack traces are printed only with {@code --debug} or {@code VLM4J_DEBUG=1}.
+ *
+ * <p>The original app's command line, {@code vlm4j IMAGE VISION_MODEL LLM_MODEL [NewTokens]
+ * [ContextLength]}, still works: when the first argument is not a command or an option and 3 to 5
+ * arguments come before the first option, the line is run as {@code vlm4j chat ...} (see
+ * {@link #seedForm}).
  */
 @Command(name = "vlm4j", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class, synopsisSubcommandLabel = "COMMAND",
@@ -33,6 +39,8 @@ public final class Main implements Callable<Integer> {
      * {@code @Command} class and add one line here.
      */
     static final List<Supplier<Object>> COMMANDS = List.of(
+            ChatCommand::new,
+            RunCommand::new,
             InfoCommand::new,
             TokenizeCommand::new,
             SynthCommand::new,
@@ -47,6 +55,42 @@ public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Standard input of this run (commands reach it through {@link #of(CommandSpec)}). */
+    private final InputStream stdin;
+    /** Whether stdin/stdout are this process's own, so that a terminal may be used. */
+    private final boolean systemStreams;
+
+    Main() {
+        this(System.in, false);
+    }
+
+    private Main(InputStream stdin, boolean systemStreams) {
+        this.stdin = stdin;
+        this.systemStreams = systemStreams;
+    }
+
+    /** The {@code Main} at the root of {@code spec}'s command tree. */
+    static Main of(CommandSpec spec) {
+        return (Main) spec.root().userObject();
+    }
+
+    /** Standard input for commands that read it. */
+    InputStream stdin() {
+        return stdin;
+    }
+
+    /**
+     * Whether the process's own stdin and stdout are a terminal (never for injected streams):
+     * then the chat uses line editing and history.
+     */
+    boolean onTerminal() {
+        if (!systemStreams) {
+            return false;
+        }
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces of errors (also: VLM4J_DEBUG=1).")
     boolean debug;
 
@@ -58,17 +102,30 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        int status = run(out, err, args);
+        int status = run(System.in, true, out, err, args);
         out.flush();
         err.flush();
         System.exit(status);
     }
 
-    /** Runs the command line {@code args}, writing to {@code out}/{@code err}; returns the exit status. */
+    /**
+     * Runs the command line {@code args}, writing to {@code out}/{@code err}; returns the exit status.
+     * Standard input is empty.
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(InputStream.nullInputStream(), out, err, args);
+    }
+
+    /** Runs {@code args} reading standard input from {@code in} (never a terminal). */
+    public static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
+        return run(in, false, out, err, args);
+    }
+
+    private static int run(InputStream in, boolean systemStreams, PrintWriter out, PrintWriter err, String... args) {
         boolean debug = Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("VLM4J_DEBUG"));
         try {
-            CommandLine cl = commandLine();
+            CommandLine cl = commandLine(new Main(in, systemStreams));
+            args = seedForm(cl, args);
             cl.setOut(out);
             cl.setErr(err);
             cl.setParameterExceptionHandler((ex, a) -> usageError(ex, err, debug));
@@ -84,13 +141,43 @@ public final class Main implements Callable<Integer> {
 
     /** The command tree with all subcommands registered. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    private static CommandLine commandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
         for (Supplier<Object> c : COMMANDS) {
             cl.addSubcommand(c.get());
         }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.getCommandSpec().usageMessage().footer("", "Run 'vlm4j COMMAND --help' for the options of a command.");
+        cl.getCommandSpec().usageMessage().footer("",
+                "The original app's form also works: vlm4j IMAGE VISION_MODEL LLM_MODEL [NewTokens] [ContextLength]",
+                "(the same as 'vlm4j chat IMAGE VISION_MODEL LLM_MODEL ...').",
+                "Run 'vlm4j COMMAND --help' for the options of a command.");
         return cl;
+    }
+
+    /**
+     * The original app's argument form, {@code IMAGE VISION_MODEL LLM_MODEL [NewTokens]
+     * [ContextLength]}, becomes {@code chat IMAGE VISION_MODEL LLM_MODEL ...}: when the first
+     * argument is neither a command nor an option and 3 to 5 arguments come before the first
+     * option. Anything else is left alone, so that an unknown command stays a usage error.
+     */
+    static String[] seedForm(CommandLine cl, String[] args) {
+        if (args.length == 0 || args[0].startsWith("-") || cl.getSubcommands().containsKey(args[0])) {
+            return args;
+        }
+        int leading = 0;
+        while (leading < args.length && !args[leading].startsWith("-")) {
+            leading++;
+        }
+        if (leading < 3 || leading > 5) {
+            return args;
+        }
+        String[] out = new String[args.length + 1];
+        out[0] = ChatCommand.NAME;
+        System.arraycopy(args, 0, out, 1, args.length);
+        return out;
     }
 
     private static int usageError(ParameterException ex, PrintWriter err, boolean debug) {

@@ -1,0 +1,49 @@
+package org.vlm4j.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.vlm4j.chat.ChatTemplate;
+
+/** How the front ends read and shape the text a user gives. */
+public final class PromptText {
+    private PromptText() {}
+
+    /**
+     * Puts a leading {@code <image>} marker on its own line, as InternVL's {@code chat()} does
+     * ({@code "<image>\n" + question}): a user of the original app types
+     * {@code <image>Describe the image.}, and the model was trained on the form with the newline.
+     * Markers elsewhere, and text without a leading marker, are left as they are.
+     */
+    public static String imageOnOwnLine(String text) {
+        String marker = ChatTemplate.IMAGE_MARKER;
+        String s = text.stripLeading();
+        if (!s.startsWith(marker)) {
+            return text;
+        }
+        String rest = s.substring(marker.length());
+        if (rest.startsWith("\n")) {
+            return s;
+        }
+        return marker + "\n" + rest.stripLeading();
+    }
+
+    /**
+     * The whole file as UTF-8, verbatim (a trailing newline stays part of the text).
+     *
+     * @throws IOException if it cannot be read or is not valid UTF-8 (the message names the file)
+     */
+    public static String readUtf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not valid UTF-8 text", e);
+        }
+    }
+}
