@@ -217,8 +217,8 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     private void checkArguments(CommandLine cl) {
-        model.requireModel(cl);
-        if (image != null && model.mmproj == null) {
+        // without -m the default model comes from the cache; a folder or repo id brings its mmproj
+        if (image != null && model.mmproj == null && model.model != null && java.nio.file.Files.isRegularFile(model.model)) {
             throw new ParameterException(cl, "--image needs the vision model: add --mmproj VISION.gguf");
         }
         if (newTokens != null && newTokens < 1) {

@@ -1,6 +1,10 @@
 package org.vlm4j.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import org.vlm4j.hub.ModelPuller;
+import org.vlm4j.hub.ModelResolver;
+import org.vlm4j.hub.ResolvedModel;
 import java.nio.file.Path;
 import org.vlm4j.chat.LoadOptions;
 import org.vlm4j.chat.VisionLanguageModel;
@@ -61,9 +65,31 @@ public final class ModelOptions {
         }
     }
 
-    /** Maps the files. Errors name the file (missing, not GGUF, wrong kind, files that do not match). */
+    /**
+     * Maps the files. {@code -m} may also name a folder of converted GGUFs or a Hugging Face repo id
+     * pulled into the cache ({@code vlm4j pull}); then the mmproj found beside it is used unless
+     * {@code --mmproj} is given. With no {@code -m} at all, the default model
+     * ({@value org.vlm4j.hub.ModelPuller#DEFAULT_REPO}) is taken from the cache when it is there.
+     * Errors name the file (missing, not GGUF, wrong kind, files that do not match).
+     */
     public VisionLanguageModel load(CommandLine cl) throws IOException {
-        requireModel(cl);
-        return VisionLanguageModel.load(model, mmproj, loadOptions(cl));
+        Path text = model;
+        Path vision = mmproj;
+        if (text == null) {
+            ResolvedModel r;
+            try {
+                r = ModelResolver.resolve(ModelPuller.DEFAULT_REPO);
+            } catch (IOException | RuntimeException e) {
+                throw new CliException("no model given (-m TEXT.gguf) and the default model " + ModelPuller.DEFAULT_REPO
+                        + " is not in the cache; run 'vlm4j pull' to download and convert it, or give -m and --mmproj");
+            }
+            text = r.textGguf();
+            vision = vision != null ? vision : r.mmprojGguf();
+        } else if (!Files.isRegularFile(text)) {
+            ResolvedModel r = ModelResolver.resolve(text.toString());
+            text = r.textGguf();
+            vision = vision != null ? vision : r.mmprojGguf();
+        }
+        return VisionLanguageModel.load(text, vision, loadOptions(cl));
     }
 }

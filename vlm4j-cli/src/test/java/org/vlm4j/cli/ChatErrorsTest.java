@@ -55,8 +55,6 @@ class ChatErrorsTest {
         String text = Fixtures.text(tmp).toString();
         String vision = Fixtures.vision(tmp).toString();
         String[][] cases = {
-            {"chat"},
-            {"chat", "--mmproj", vision},
             {"chat", "-m", text, "-i", "a.png"},
             {"chat", "-m", text, "-n", "0"},
             {"chat", "-m", text, "-n", "many"},
@@ -84,6 +82,13 @@ class ChatErrorsTest {
         }
         assertTrue(Cli.run("a.png", "b.gguf", "c.gguf", "lots").err().startsWith("vlm4j: error: NewTokens must be a whole number, got 'lots'"));
         assertTrue(Cli.run("chat", "-m", text, "-i", "a.png").err().contains("--image needs the vision model"));
+        // no -m: the default model must come from the cache (not there on a test machine)
+        for (String[] a : new String[][] {{"chat"}, {"chat", "--mmproj", vision}}) {
+            Cli r = Cli.withInput("", a);
+            assertEquals(Main.EXIT_ERROR, r.status(), r.toString());
+            assertTrue(r.err().contains("run 'vlm4j pull'"), r.toString());
+            assertFalse(r.hasStackTrace(), r.toString());
+        }
         assertTrue(Cli.run("chat", "a.png", "b.gguf", "c.gguf", "-m", text).err().contains("not both"));
     }
 
