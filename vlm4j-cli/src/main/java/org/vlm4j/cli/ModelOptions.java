@@ -25,6 +25,13 @@ public final class ModelOptions {
             description = "The vision encoder GGUF (mmproj); needed to look at images.")
     Path mmproj;
 
+    @Option(names = "--yes", order = 60,
+            description = "Without -m: download the default model (about 2 GB) without asking if it is not cached yet.")
+    boolean yes;
+
+    @Option(names = "--offline", order = 61, description = "Without -m: never download; use the cache only.")
+    boolean offline;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", order = 50,
             description = "Compute threads. Default: 0 = one per available processor.")
     int threads;
@@ -76,13 +83,7 @@ public final class ModelOptions {
         Path text = model;
         Path vision = mmproj;
         if (text == null) {
-            ResolvedModel r;
-            try {
-                r = ModelResolver.resolve(ModelPuller.DEFAULT_REPO);
-            } catch (IOException | RuntimeException e) {
-                throw new CliException("no model given (-m TEXT.gguf) and the default model " + ModelPuller.DEFAULT_REPO
-                        + " is not in the cache; run 'vlm4j pull' to download and convert it, or give -m and --mmproj");
-            }
+            ResolvedModel r = defaultModel(cl);
             text = r.textGguf();
             vision = vision != null ? vision : r.mmprojGguf();
         } else if (!Files.isRegularFile(text)) {
@@ -91,5 +92,41 @@ public final class ModelOptions {
             vision = vision != null ? vision : r.mmprojGguf();
         }
         return VisionLanguageModel.load(text, vision, loadOptions(cl));
+    }
+
+    /** The default model from the cache; downloads it first when allowed (--yes, or asked on a terminal). */
+    private ResolvedModel defaultModel(CommandLine cl) throws IOException {
+        String repo = ModelPuller.DEFAULT_REPO;
+        try {
+            return ModelResolver.resolve(repo);
+        } catch (IOException | RuntimeException notCached) {
+            String why = "no model given (-m TEXT.gguf) and the default model " + repo + " is not in the cache";
+            if (offline) {
+                throw new CliException(why + " (--offline); run 'vlm4j pull' when online, or give -m and --mmproj");
+            }
+            java.io.Console console = System.console();
+            boolean ask = !yes && console != null && console.isTerminal();
+            if (!yes && !ask) {
+                throw new CliException(why + "; run 'vlm4j pull' to download and convert it (or add --yes), or give -m and --mmproj");
+            }
+            if (ask) {
+                String answer = console.readLine("%s. Download it from the Hugging Face hub now (about 2 GB)? [y/N] ", why);
+                if (answer == null || !answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+                    throw new CliException(why + "; not downloading. Run 'vlm4j pull' or give -m and --mmproj");
+                }
+            }
+            java.io.PrintWriter err = cl.getErr();
+            org.vlm4j.cli.convert.ProgressBar bar = new org.vlm4j.cli.convert.ProgressBar(err, false);
+            try {
+                org.vlm4j.hub.ModelPuller puller = new org.vlm4j.hub.ModelPuller(org.vlm4j.hub.HubClient.fromEnvironment(),
+                        org.vlm4j.hub.ModelCache.fromEnvironment());
+                return puller.pull(repo, "main", org.vlm4j.convert.ConvertOptions.DEFAULTS
+                        .withProgress((f, t, d, n) -> bar.update(f, d, n)), false, bar::update).model();
+            } catch (org.vlm4j.hub.HubException | org.vlm4j.convert.ConvertException e) {
+                throw new CliException(e.getMessage(), e);
+            } finally {
+                bar.end();
+            }
+        }
     }
 }

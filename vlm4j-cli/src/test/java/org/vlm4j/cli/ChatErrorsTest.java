@@ -88,7 +88,11 @@ class ChatErrorsTest {
             assertEquals(Main.EXIT_ERROR, r.status(), r.toString());
             assertTrue(r.err().contains("run 'vlm4j pull'"), r.toString());
             assertFalse(r.hasStackTrace(), r.toString());
+            assertTrue(r.err().contains("--yes"), "says how to download without asking: " + r);
         }
+        Cli offline = Cli.withInput("", "chat", "--offline");
+        assertEquals(Main.EXIT_ERROR, offline.status(), offline.toString());
+        assertTrue(offline.err().contains("--offline"), offline.toString());
         assertTrue(Cli.run("chat", "a.png", "b.gguf", "c.gguf", "-m", text).err().contains("not both"));
     }
 

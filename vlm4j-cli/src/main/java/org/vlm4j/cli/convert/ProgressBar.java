@@ -4,19 +4,19 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar on stderr (bytes, speed, ETA), redrawn at most ten times a second. */
-final class ProgressBar {
+public final class ProgressBar {
     private final PrintWriter err;
     private final boolean quiet;
     private String current;
     private long start;
     private long lastDraw;
 
-    ProgressBar(PrintWriter err, boolean quiet) {
+    public ProgressBar(PrintWriter err, boolean quiet) {
         this.err = err;
         this.quiet = quiet;
     }
 
-    void update(String label, long done, long total) {
+    public void update(String label, long done, long total) {
         if (quiet) {
             return;
         }
@@ -52,7 +52,7 @@ final class ProgressBar {
         err.flush();
     }
 
-    void end() {
+    public void end() {
         if (!quiet && current != null) {
             err.println();
             err.flush();
