@@ -24,7 +24,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "TEXT.gguf", description = "The text model (Qwen3 GGUF).")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "TEXT.gguf", description = "The text model (Qwen3 GGUF), a folder of converted GGUFs, or a pulled repo id.")
     Path model;
 
     @Option(names = "--mmproj", paramLabel = "VISION.gguf", description = "The vision encoder (InternVL mmproj GGUF); without it, text only.")
@@ -77,9 +77,16 @@ public final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv("VLM4J_API_KEY");
         List<String> origins = cors == null ? List.of() : Arrays.stream(cors).map(String::strip).filter(s -> !s.isEmpty()).toList();
         long maxBody = (long) maxBodyMb << 20;
+        Path text = model;
+        Path vision = mmproj;
+        if (!java.nio.file.Files.isRegularFile(text)) { // a folder of converted GGUFs or a pulled repo id
+            org.vlm4j.hub.ResolvedModel r = org.vlm4j.hub.ModelResolver.resolve(text.toString());
+            text = r.textGguf();
+            vision = vision != null ? vision : r.mmprojGguf();
+        }
         ServerConfig config;
         try {
-            config = new ServerConfig(model, mmproj, host, port, parallel, queue, contextSize, threads,
+            config = new ServerConfig(text, vision, host, port, parallel, queue, contextSize, threads,
                     key == null || key.isEmpty() ? null : key, origins, maxBody, allowRemoteImages, maxBody, 10_000, null);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
