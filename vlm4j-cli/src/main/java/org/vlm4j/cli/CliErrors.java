@@ -55,7 +55,10 @@ public final class CliErrors {
     /** Failures caused by input (files, arguments, messages), shown with their own message. */
     private static boolean expected(Throwable e) {
         return e instanceof GgufFormatException || e instanceof CliException || e instanceof IOException
-                || e instanceof IllegalArgumentException || e instanceof ConversationException;
+                || e instanceof IllegalArgumentException || e instanceof ConversationException
+                || e instanceof org.vlm4j.hub.HubException || e instanceof org.vlm4j.convert.ConvertException
+                || e instanceof org.vlm4j.safetensors.SafetensorsFormatException
+                || e instanceof UnsupportedOperationException;
     }
 
     private static Throwable unwrap(Throwable t) {
