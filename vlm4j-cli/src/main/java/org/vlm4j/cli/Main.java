@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.vlm4j.cli.bench.BenchCommand;
 import org.vlm4j.cli.synth.SynthCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +36,8 @@ public final class Main implements Callable<Integer> {
     static final List<Supplier<Object>> COMMANDS = List.of(
             InfoCommand::new,
             TokenizeCommand::new,
-            SynthCommand::new);
+            SynthCommand::new,
+            BenchCommand::new);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;
