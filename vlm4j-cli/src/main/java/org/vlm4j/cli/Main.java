@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.vlm4j.cli.bench.BenchCommand;
 import org.vlm4j.cli.synth.SynthCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,7 +47,8 @@ public final class Main implements Callable<Integer> {
             SynthCommand::new,
             org.vlm4j.cli.convert.ConvertCommand::new,
             org.vlm4j.cli.convert.PullCommand::new,
-            ServeCommand::new);
+            ServeCommand::new,
+            BenchCommand::new);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;

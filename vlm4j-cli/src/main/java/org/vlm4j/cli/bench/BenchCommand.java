@@ -1,0 +1,119 @@
+package org.vlm4j.cli.bench;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.vlm4j.cli.CliException;
+import org.vlm4j.tensor.WorkerPool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vlm4j bench}: llama-bench-style throughput numbers for a model pair, so that vlm4j can be
+ * compared with llama.cpp on the same files: prefill (pp) and decode (tg) tokens per second, vision
+ * milliseconds per tile, load-to-ready time and peak resident memory. Each test runs once untimed
+ * (warm-up; the JIT compiles the kernels) and then {@code -r} times; the table shows mean ± sample
+ * standard deviation, {@code --json} the means plus every repetition. See {@link BenchRunner} for
+ * exactly what each test times.
+ */
+@Command(name = "bench", sortOptions = false,
+        description = {"Measure prefill and decode speed, vision time per tile, load time and peak memory,",
+            "in the style of llama-bench (one warm-up run, then -r timed repetitions; mean ± sd)."})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "TEXT.gguf", description = "The text model (qwen3 GGUF).")
+    Path model;
+
+    @Option(names = "--mmproj", paramLabel = "VISION.gguf", description = "The vision encoder (InternVL mmproj GGUF); enables the vision test.")
+    Path mmproj;
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "512",
+            description = "Prompt tokens prefilled at once (pp test; 0 skips it). Default: ${DEFAULT-VALUE}.")
+    int promptTokens;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "128",
+            description = "Tokens decoded one at a time (tg test; 0 skips it). Default: ${DEFAULT-VALUE}.")
+    int genTokens;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "5",
+            description = "Timed repetitions of each test, after one warm-up run. Default: ${DEFAULT-VALUE}.")
+    int repetitions;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads. Default: the available processors.")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "KV-cache positions of the text state (affects memory, not speed). Default: what the tests need.")
+    int contextSize;
+
+    @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "42",
+            description = "Seed of the random token ids and pixels. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    boolean json;
+
+    @Option(names = "--progress", description = "Report each run on stderr as it starts.")
+    boolean progress;
+
+    @Override
+    public Integer call() throws Exception {
+        BenchSettings settings = settings();
+        requireFile(model);
+        if (mmproj != null) {
+            requireFile(mmproj);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        BenchRunner runner = new BenchRunner(settings, line -> {
+            if (progress) {
+                err.println("vlm4j bench: " + line);
+                err.flush();
+            }
+        });
+        BenchResult result = runner.run();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(BenchReport.toJson(result));
+        } else {
+            BenchReport.printTable(result, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The options as settings; a value out of range is a usage error (exit status 2). */
+    BenchSettings settings() {
+        check(promptTokens >= 0, "-p/--n-prompt must be >= 0, got " + promptTokens);
+        check(genTokens >= 0, "-n/--n-gen must be >= 0, got " + genTokens);
+        check(repetitions >= 1, "-r/--repetitions must be >= 1, got " + repetitions);
+        int t = threads != null ? threads : WorkerPool.defaultThreads();
+        check(t >= 1, "-t/--threads must be >= 1, got " + t);
+        check(contextSize >= 0, "-c/--ctx-size must be >= 0, got " + contextSize);
+        int need = Math.max(promptTokens, genTokens > 0 ? genTokens + 1 : 0);
+        check(contextSize == 0 || contextSize >= need, "-c/--ctx-size " + contextSize + " is too small for the tests: they need "
+                + need + " positions (-p " + promptTokens + ", 1 + -n " + genTokens + ")");
+        return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed);
+    }
+
+    private void check(boolean ok, String message) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    private static void requireFile(Path p) throws NoSuchFileException {
+        if (!Files.exists(p)) {
+            throw new NoSuchFileException(p.toString());
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new CliException("not a regular file: " + p);
+        }
+    }
+}

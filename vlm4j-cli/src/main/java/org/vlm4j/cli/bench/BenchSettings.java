@@ -1,0 +1,33 @@
+package org.vlm4j.cli.bench;
+
+import java.nio.file.Path;
+
+/**
+ * The parameters of one benchmark run.
+ *
+ * @param model the text GGUF
+ * @param mmproj the vision GGUF, or null to skip the vision test
+ * @param promptTokens tokens prefilled at once in the pp test, 0 to skip it
+ * @param genTokens single-token decode steps in the tg test, 0 to skip it
+ * @param repetitions timed runs per test (after one untimed warm-up run)
+ * @param threads worker threads, counting the calling thread
+ * @param contextSize KV-cache positions of the states, 0 = just what each test needs
+ * @param seed seed of the random token ids and pixels
+ */
+public record BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
+        int contextSize, long seed) {
+
+    public BenchSettings {
+        java.util.Objects.requireNonNull(model, "model");
+        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || threads < 1 || contextSize < 0) {
+            throw new IllegalArgumentException("invalid benchmark settings " + promptTokens + "/" + genTokens + "/"
+                    + repetitions + "/" + threads + "/" + contextSize);
+        }
+    }
+
+    /** KV positions each state needs: {@code -c} if given, else room for the larger test. */
+    public int effectiveContext() {
+        int need = Math.max(Math.max(promptTokens, genTokens + 1), 1);
+        return contextSize > 0 ? contextSize : need;
+    }
+}
