@@ -25,6 +25,10 @@ public final class ModelOptions {
             description = "The vision encoder GGUF (mmproj); needed to look at images.")
     Path mmproj;
 
+    @Option(names = "--kv-type", paramLabel = "f32|f16", order = 52, defaultValue = "f32",
+            description = "KV-cache storage: f32 (exact, default) or f16 (half the memory). Default: ${DEFAULT-VALUE}.")
+    String kvType;
+
     @Option(names = "--yes", order = 60,
             description = "Without -m: download the default model (about 2 GB) without asking if it is not cached yet.")
     boolean yes;
@@ -62,7 +66,12 @@ public final class ModelOptions {
         if (maxTiles < 0) {
             throw new ParameterException(cl, "--max-tiles must be >= 0 (0 = from the model), got " + maxTiles);
         }
-        return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles);
+        org.vlm4j.model.qwen3.KvCacheType kv = switch (kvType.toLowerCase(java.util.Locale.ROOT)) {
+            case "f32" -> org.vlm4j.model.qwen3.KvCacheType.F32;
+            case "f16" -> org.vlm4j.model.qwen3.KvCacheType.F16;
+            default -> throw new ParameterException(cl, "--kv-type must be f32 or f16, got '" + kvType + "'");
+        };
+        return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles).withKvCacheType(kv);
     }
 
     /** Checks that a text model was given (the positional chat form fills it in before). */

@@ -55,7 +55,7 @@ public final class Conversation {
         this.options = Objects.requireNonNull(options, "options");
         this.encoder = new PromptEncoder(model.tokenizer());
         int ctx = Math.min(options.contextSize(), model.languageModel().trainedContextLength());
-        this.session = new Session(model.languageModel(), ctx, model.pool());
+        this.session = new Session(model.newState(ctx));
         this.generator = new Generator(session);
     }
 

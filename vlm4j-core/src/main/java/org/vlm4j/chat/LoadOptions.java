@@ -1,5 +1,6 @@
 package org.vlm4j.chat;
 
+import org.vlm4j.model.qwen3.KvCacheType;
 import org.vlm4j.vision.ImageDecoder;
 
 /**
@@ -10,9 +11,11 @@ import org.vlm4j.vision.ImageDecoder;
  *     1 = one stretched tile (fastest)
  * @param maxPixels images with more pixels are refused before decoding
  * @param exifRotate apply the EXIF orientation of JPEGs (the reference model does not)
+ * @param kvCacheType storage of every conversation's KV cache: F32 (exact, the default) or F16
+ *     (half the memory)
  */
-public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exifRotate) {
-    public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false);
+public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exifRotate, KvCacheType kvCacheType) {
+    public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false, KvCacheType.F32);
 
     public LoadOptions {
         if (threads < 0) {
@@ -21,24 +24,29 @@ public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exi
         if (maxTiles < 0) {
             throw new IllegalArgumentException("max tiles must be >= 0 (0 = from the model), got " + maxTiles);
         }
+        java.util.Objects.requireNonNull(kvCacheType, "kvCacheType");
         if (maxPixels < 1) {
             throw new IllegalArgumentException("max pixels must be positive, got " + maxPixels);
         }
     }
 
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(n, maxTiles, maxPixels, exifRotate);
+        return new LoadOptions(n, maxTiles, maxPixels, exifRotate, kvCacheType);
     }
 
     public LoadOptions withMaxTiles(int n) {
-        return new LoadOptions(threads, n, maxPixels, exifRotate);
+        return new LoadOptions(threads, n, maxPixels, exifRotate, kvCacheType);
     }
 
     public LoadOptions withMaxPixels(long n) {
-        return new LoadOptions(threads, maxTiles, n, exifRotate);
+        return new LoadOptions(threads, maxTiles, n, exifRotate, kvCacheType);
     }
 
     public LoadOptions withExifRotate(boolean b) {
-        return new LoadOptions(threads, maxTiles, maxPixels, b);
+        return new LoadOptions(threads, maxTiles, maxPixels, b, kvCacheType);
+    }
+
+    public LoadOptions withKvCacheType(KvCacheType t) {
+        return new LoadOptions(threads, maxTiles, maxPixels, exifRotate, t);
     }
 }

@@ -46,6 +46,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private final double visionLoadMillis;
     private final Path textPath;
     private final Path visionPath;
+    private final org.vlm4j.model.qwen3.KvCacheType kvCacheType;
 
     private VisionLanguageModel(Path textPath, Qwen3Model text, double textMs, Path visionPath, InternVitModel vision,
             double visionMs, LoadOptions options) {
@@ -53,6 +54,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         this.visionPath = visionPath;
         this.text = text;
         this.vision = vision;
+        this.kvCacheType = options.kvCacheType();
         this.textLoadMillis = textMs;
         this.visionLoadMillis = visionMs;
         this.tokenizer = Tokenizer.fromGguf(text.file());
@@ -226,6 +228,11 @@ public final class VisionLanguageModel implements AutoCloseable {
         double ms = (System.nanoTime() - t0) / 1e6;
         return new ImageEmbedding(rows, rows.length / text.embeddingWidth(), p.tileCount(), p.gridCols(), p.gridRows(),
                 image.width(), image.height(), ms);
+    }
+
+    /** A fresh KV-cache state for one conversation, of the type chosen at load time. */
+    org.vlm4j.model.SequenceState newState(int contextSize) {
+        return text.newState(contextSize, org.vlm4j.model.qwen3.Qwen3State.DEFAULT_BATCH, kvCacheType, pool);
     }
 
     /** A new vision encoder (activation buffers for one conversation). */

@@ -83,6 +83,18 @@ class MultimodalGoldenTest {
     }
 
     @Test
+    void m1WithAnF16KvCacheKeepsTheGreedyPath() throws Exception {
+        JsonNode g = golden("M1.f32.json");
+        try (VisionLanguageModel f16 = VisionLanguageModel.load(resource("/fixtures/tiny/gguf/tiny-f32.gguf"),
+                resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"),
+                LoadOptions.DEFAULTS.withThreads(2).withKvCacheType(org.vlm4j.model.qwen3.KvCacheType.F16))) {
+            Conversation c = f16.newConversation();
+            c.setImage(resource("/fixtures/images/img448.png"));
+            assertArrayEquals(ints(g.get("greedy").get("tokens")), c.ask("Describe the image.", GOLDEN, null).tokens());
+        }
+    }
+
+    @Test
     void m2ThirteenTiles() throws Exception {
         assertCase("M2", "img640x480.png");
     }
