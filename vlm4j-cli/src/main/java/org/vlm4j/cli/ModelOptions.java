@@ -95,10 +95,10 @@ public final class ModelOptions {
             ResolvedModel r = defaultModel(cl);
             text = r.textGguf();
             vision = vision != null ? vision : r.mmprojGguf();
-        } else if (!Files.isRegularFile(text)) {
-            ResolvedModel r = ModelResolver.resolve(text.toString());
+        } else {
+            ResolvedModel r = resolve(text, vision);
             text = r.textGguf();
-            vision = vision != null ? vision : r.mmprojGguf();
+            vision = r.mmprojGguf();
         }
         return VisionLanguageModel.load(text, vision, loadOptions(cl));
     }
@@ -137,5 +137,17 @@ public final class ModelOptions {
                 bar.end();
             }
         }
+    }
+
+    /**
+     * {@code model} as given when it is a file; otherwise a folder of converted GGUFs or a pulled repo
+     * id, resolved through the cache, whose mmproj is used unless {@code mmproj} is given.
+     */
+    public static ResolvedModel resolve(Path model, Path mmproj) throws IOException {
+        if (Files.isRegularFile(model)) {
+            return new ResolvedModel(model, mmproj);
+        }
+        ResolvedModel r = ModelResolver.resolve(model.toString());
+        return new ResolvedModel(r.textGguf(), mmproj != null ? mmproj : r.mmprojGguf());
     }
 }

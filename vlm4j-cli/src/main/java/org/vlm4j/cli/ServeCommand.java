@@ -77,13 +77,9 @@ public final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv("VLM4J_API_KEY");
         List<String> origins = cors == null ? List.of() : Arrays.stream(cors).map(String::strip).filter(s -> !s.isEmpty()).toList();
         long maxBody = (long) maxBodyMb << 20;
-        Path text = model;
-        Path vision = mmproj;
-        if (!java.nio.file.Files.isRegularFile(text)) { // a folder of converted GGUFs or a pulled repo id
-            org.vlm4j.hub.ResolvedModel r = org.vlm4j.hub.ModelResolver.resolve(text.toString());
-            text = r.textGguf();
-            vision = vision != null ? vision : r.mmprojGguf();
-        }
+        org.vlm4j.hub.ResolvedModel files = ModelOptions.resolve(model, mmproj); // also a folder or a pulled repo id
+        Path text = files.textGguf();
+        Path vision = files.mmprojGguf();
         ServerConfig config;
         try {
             config = new ServerConfig(text, vision, host, port, parallel, queue, contextSize, threads,
