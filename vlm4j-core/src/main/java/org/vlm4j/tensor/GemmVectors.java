@@ -7,14 +7,19 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The register-tiled micro-kernel of {@link Gemm}: an output tile of {@link #MR} weight rows
- * (two vectors) x {@link #NR} tokens = 12 vector accumulators, which with the two weight vectors
- * and one broadcast is 15 of the 16 AVX2 registers.
+ * (two vectors) x {@link #NR} tokens = 8 vector accumulators.
  *
- * <p>The weight panel is packed transposed, {@code panel[k * MR + i] = W[r0 + i][k]}, so each
- * K step loads two contiguous weight vectors, broadcasts one activation per token and issues 12
- * FMAs; there is no horizontal reduction and no K tail. (Variants measured on Zen3 - 3 x 4,
- * 4 x 3, activations packed, K unrolled by 2, K blocked for L1 - were not faster.) Only loaded
- * when {@link Simd#ENABLED}.
+ * <p>The weight panel is packed transposed, {@code panel[k * MR + i] = W[r0 + i][k]}, and the
+ * activations k-major per tile, so each K step loads two contiguous weight vectors, broadcasts one
+ * activation per token from one contiguous stream and issues 8 FMAs; there is no horizontal
+ * reduction and no K tail.
+ *
+ * <p>Why 2 x 4 and not the textbook 2 x 6 (12 accumulators + 2 weights + 1 broadcast = 15 of 16
+ * AVX2 registers): C2 hoists the broadcasts of a K step ahead of the FMAs, runs out of registers and
+ * spills three accumulators to the stack, and the store-to-load chain through them halves the FMA
+ * rate. Measured in isolation on Zen3 (one core, panel in L2): 2 x 6 = 43 GFLOP/s, 3 x 4 = 44,
+ * 2 x 5 = 37, 3 x 3 = 90, 4 x 2 = 84, 2 x 4 = 97 (the same 2 x 6 tile in C with GCC: 100). Only
+ * loaded when {@link Simd#ENABLED}.
  */
 final class GemmVectors {
     private GemmVectors() {}
@@ -22,56 +27,38 @@ final class GemmVectors {
     /** Weight rows per tile (two float vectors). */
     static final int MR = 2 * L;
     /** Tokens per tile. */
-    static final int NR = 6;
+    static final int NR = 4;
 
     /**
-     * One full tile: {@code out[o + j * outStride + i] = sum_k panel[k * MR + i] * x[x0 + j * xStride + k]}
-     * for tokens {@code j < NR}, rows {@code i < MR}, {@code k < kLen}.
-     *
-     * <p>Deliberately one short call per tile: the method is invoked thousands of times per
-     * product, so C2 compiles it normally (an OSR compilation of one long-running loop nest
-     * boxed the vector accumulators and allocated 1.6 GB per 1024x1024x1025 product).
+     * One full tile over packed activations: {@code xp[q + k * NR + j]} is token {@code j}, element
+     * {@code k} (see {@link Gemm}); {@code out[o + j * outStride + i] = sum_k panel[k * MR + i] * xp[..]}.
      */
-    static void kernel6(float[] panel, int kLen, float[] x, int x0, int xStride, float[] out, int o, int outStride) {
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        int x4 = x3 + xStride;
-        int x5 = x4 + xStride;
+    static void kernelPacked(float[] panel, int kLen, float[] xp, int q, float[] out, int o, int outStride) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = FloatVector.zero(F);
         FloatVector c02 = FloatVector.zero(F);
         FloatVector c03 = FloatVector.zero(F);
-        FloatVector c04 = FloatVector.zero(F);
-        FloatVector c05 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F);
         FloatVector c11 = FloatVector.zero(F);
         FloatVector c12 = FloatVector.zero(F);
         FloatVector c13 = FloatVector.zero(F);
-        FloatVector c14 = FloatVector.zero(F);
-        FloatVector c15 = FloatVector.zero(F);
         for (int k = 0; k < kLen; k++) {
             int p = k * MR;
+            int b0 = q + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, panel, p);
             FloatVector w1 = FloatVector.fromArray(F, panel, p + L);
-            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            FloatVector b = FloatVector.broadcast(F, xp[b0]);
             c00 = w0.fma(b, c00);
             c10 = w1.fma(b, c10);
-            b = FloatVector.broadcast(F, x[x1 + k]);
+            b = FloatVector.broadcast(F, xp[b0 + 1]);
             c01 = w0.fma(b, c01);
             c11 = w1.fma(b, c11);
-            b = FloatVector.broadcast(F, x[x2 + k]);
+            b = FloatVector.broadcast(F, xp[b0 + 2]);
             c02 = w0.fma(b, c02);
             c12 = w1.fma(b, c12);
-            b = FloatVector.broadcast(F, x[x3 + k]);
+            b = FloatVector.broadcast(F, xp[b0 + 3]);
             c03 = w0.fma(b, c03);
             c13 = w1.fma(b, c13);
-            b = FloatVector.broadcast(F, x[x4 + k]);
-            c04 = w0.fma(b, c04);
-            c14 = w1.fma(b, c14);
-            b = FloatVector.broadcast(F, x[x5 + k]);
-            c05 = w0.fma(b, c05);
-            c15 = w1.fma(b, c15);
         }
         c00.intoArray(out, o);
         c10.intoArray(out, o + L);
@@ -81,10 +68,6 @@ final class GemmVectors {
         c12.intoArray(out, o + 2 * outStride + L);
         c03.intoArray(out, o + 3 * outStride);
         c13.intoArray(out, o + 3 * outStride + L);
-        c04.intoArray(out, o + 4 * outStride);
-        c14.intoArray(out, o + 4 * outStride + L);
-        c05.intoArray(out, o + 5 * outStride);
-        c15.intoArray(out, o + 5 * outStride + L);
     }
 
     /** One token: {@code out[o + i] = sum_k panel[k * MR + i] * x[x0 + k]} for {@code i < MR}. */

@@ -59,9 +59,9 @@ final class WarmUp {
             }
             if (Simd.ENABLED) {
                 float[] panel = new float[8 * GemmVectors.MR];
-                float[] out = new float[6 * GemmVectors.MR];
+                float[] out = new float[GemmVectors.NR * GemmVectors.MR];
                 for (int i = 0; i < CALLS; i++) {
-                    GemmVectors.kernel6(panel, 8, x, 0, 8, out, 0, GemmVectors.MR);
+                    GemmVectors.kernelPacked(panel, 8, x, 0, out, 0, GemmVectors.MR);
                     GemmVectors.kernel1(panel, 8, x, 0, out, 0);
                 }
             }
