@@ -5,6 +5,7 @@ import static org.vlm4j.model.internvit.VitKernels.L;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.vlm4j.tensor.WorkerPool;
 
 /**
@@ -12,12 +13,12 @@ import org.vlm4j.tensor.WorkerPool;
  * no mask, with {@code q} scaled by {@code head_dim^-0.5} before the product as the original model
  * does ({@code (q * scale) @ k^T}).
  *
- * <p>Work is split into (head, query block) tasks of {@code 3 x vector length} queries (24 with
+ * <p>Work is split into (head, query block) tasks of {@code 2 x vector length} queries (16 with
  * AVX2). Each task keeps the scores of its queries against all keys in a per-thread scratch, so the
  * 1025 x 1025 score matrices of all heads are never materialised at once. Inside a task the queries
  * run along the vector lanes ("transposed" attention): scores are stored as {@code sT[key][query]},
  * so the softmax max, exp and sum are plain vertical vector operations without horizontal
- * reductions, and both products are register-tiled micro-kernels of 3 x 3 vectors (keys x query
+ * reductions, and both products are register-tiled micro-kernels of 4 x 2 vectors (keys x query
  * vectors for {@code q k^T}, head dimensions x query vectors for {@code P v}). Keys and values are
  * packed once per layer into contiguous per-head rows, because the raw activations have a row stride
  * of 4 KiB that makes every per-head access alias in the caches.
@@ -26,16 +27,17 @@ import org.vlm4j.tensor.WorkerPool;
  * forward at a time).
  */
 final class VisionAttention {
-    /** Query vectors per task: 3 x 8 = 24 queries with AVX2. */
-    private static final int QV = 3;
+    /** Query vectors per task: 2 x 8 = 16 queries with AVX2. */
+    private static final int QV = 2;
     /** Queries per task. */
     static final int QUERY_BLOCK = QV * L;
     /** Keys per block of the {@code P v} product (keeps that block of scores and values in L1). */
     static final int KEY_BLOCK = 64;
-    // Micro-tiles have 9 accumulators: at most ~13 live vector registers. With AVX2's 16, a 4x3
-    // tile (16 live) made C2 spill and ran at half the speed of 3x3 on the development machine.
-    private static final int TK = 3; // keys per score micro-tile
-    private static final int TD = 3; // head dimensions per P.v micro-tile
+    // Micro-tiles are 2 query vectors x 4 keys (or head dimensions): 8 accumulators, 2 loads and 4
+    // broadcasts per step. Tiles with 12 accumulators make C2 spill (AVX2 has 16 registers: it hoists
+    // the broadcasts of a step ahead of the FMAs); 3 x 3 measured ~10% slower than 2 x 4.
+    private static final int TK = 4; // keys per score micro-tile
+    private static final int TD = 4; // head dimensions per P.v micro-tile
 
     private final int seq;
     private final int heads;
@@ -162,157 +164,160 @@ final class VisionAttention {
         }
     }
 
-    /** Scores of 3 keys (rows at {@code kPacked[kp ..]}) against all queries of the block. */
+    /** Scores of 4 keys (rows at {@code kPacked[kp ..]}) against all queries of the block. */
     private void scoreTile(float[] s, int kp, int outOff) {
         final int qb = QUERY_BLOCK;
         int hd = headDim;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00;
+        FloatVector a10 = a00, a11 = a00;
+        FloatVector a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00;
         for (int d = 0, qp = 0; d < hd; d++, qp += qb) {
             FloatVector q0 = FloatVector.fromArray(F, s, qp);
             FloatVector q1 = FloatVector.fromArray(F, s, qp + L);
-            FloatVector q2 = FloatVector.fromArray(F, s, qp + 2 * L);
             FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
-            a02 = q2.fma(b, a02);
             b = FloatVector.broadcast(F, kPacked[kp + hd + d]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
-            a12 = q2.fma(b, a12);
             b = FloatVector.broadcast(F, kPacked[kp + 2 * hd + d]);
             a20 = q0.fma(b, a20);
             a21 = q1.fma(b, a21);
-            a22 = q2.fma(b, a22);
+            b = FloatVector.broadcast(F, kPacked[kp + 3 * hd + d]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
         }
         int o = outOff;
         a00.intoArray(s, o);
         a01.intoArray(s, o + L);
-        a02.intoArray(s, o + 2 * L);
         o += qb;
         a10.intoArray(s, o);
         a11.intoArray(s, o + L);
-        a12.intoArray(s, o + 2 * L);
         o += qb;
         a20.intoArray(s, o);
         a21.intoArray(s, o + L);
-        a22.intoArray(s, o + 2 * L);
+        o += qb;
+        a30.intoArray(s, o);
+        a31.intoArray(s, o + L);
     }
 
     /** Scores of one key against all queries of the block (remainder keys). */
     private void scoreTile1(float[] s, int kp, int outOff) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int d = 0, qp = 0; d < headDim; d++, qp += QUERY_BLOCK) {
             FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
             a0 = FloatVector.fromArray(F, s, qp).fma(b, a0);
             a1 = FloatVector.fromArray(F, s, qp + L).fma(b, a1);
-            a2 = FloatVector.fromArray(F, s, qp + 2 * L).fma(b, a2);
         }
         a0.intoArray(s, outOff);
         a1.intoArray(s, outOff + L);
-        a2.intoArray(s, outOff + 2 * L);
     }
 
-    /** Per query (lane): {@code sT[j] = e^(sT[j] - max_j)} in place and {@code inv = 1 / sum_j}. */
+    /**
+     * Per query (lane): {@code sT[j] = e^(sT[j] - max_j)} in place and {@code inv = 1 / sum_j}.
+     *
+     * <p>The exponential is {@link VitKernels#exp} written out in the loop: as a call it was
+     * sometimes not inlined ("callee is too large"), which boxes every vector and made this loop
+     * cost as much as the whole {@code q k^T} product.
+     */
     private void softmax(float[] s) {
-        final int qb = QUERY_BLOCK;
-        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0;
-        int end = sOff + seq * qb;
-        for (int p = sOff; p < end; p += qb) {
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0;
+        int end = sOff + seq * QUERY_BLOCK;
+        for (int p = sOff; p < end; p += QUERY_BLOCK) {
             m0 = m0.max(FloatVector.fromArray(F, s, p));
             m1 = m1.max(FloatVector.fromArray(F, s, p + L));
-            m2 = m2.max(FloatVector.fromArray(F, s, p + 2 * L));
         }
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0;
-        for (int p = sOff; p < end; p += qb) {
-            FloatVector e0 = VitKernels.exp(FloatVector.fromArray(F, s, p).sub(m0));
-            FloatVector e1 = VitKernels.exp(FloatVector.fromArray(F, s, p + L).sub(m1));
-            FloatVector e2 = VitKernels.exp(FloatVector.fromArray(F, s, p + 2 * L).sub(m2));
+        FloatVector s0 = FloatVector.zero(F), s1 = s0;
+        for (int p = sOff; p < end; p += QUERY_BLOCK) {
+            FloatVector x0 = FloatVector.fromArray(F, s, p).sub(m0).max(VitKernels.EXP_MIN).min(VitKernels.EXP_MAX);
+            FloatVector x1 = FloatVector.fromArray(F, s, p + L).sub(m1).max(VitKernels.EXP_MIN).min(VitKernels.EXP_MAX);
+            FloatVector j0 = x0.fma(VitKernels.LOG2E, VitKernels.ROUND_MAGIC);
+            FloatVector j1 = x1.fma(VitKernels.LOG2E, VitKernels.ROUND_MAGIC);
+            FloatVector n0 = j0.sub(VitKernels.ROUND_MAGIC);
+            FloatVector n1 = j1.sub(VitKernels.ROUND_MAGIC);
+            FloatVector r0 = n0.fma(x0.broadcast(-VitKernels.LN2_LO), n0.fma(x0.broadcast(-VitKernels.LN2_HI), x0));
+            FloatVector r1 = n1.fma(x1.broadcast(-VitKernels.LN2_LO), n1.fma(x1.broadcast(-VitKernels.LN2_HI), x1));
+            FloatVector p0 = r0.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r0, r0.broadcast(8.3334519073e-3f)).fma(r0, r0.broadcast(4.1665795894e-2f)).fma(r0, r0.broadcast(1.6666665459e-1f)).fma(r0, r0.broadcast(5.0000001201e-1f));
+            FloatVector p1 = r1.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r1, r1.broadcast(8.3334519073e-3f)).fma(r1, r1.broadcast(4.1665795894e-2f)).fma(r1, r1.broadcast(1.6666665459e-1f)).fma(r1, r1.broadcast(5.0000001201e-1f));
+            p0 = p0.fma(r0.mul(r0), r0).add(1f);
+            p1 = p1.fma(r1.mul(r1), r1).add(1f);
+            FloatVector e0 = p0.mul(j0.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e1 = p1.mul(j1.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e0.intoArray(s, p);
             e1.intoArray(s, p + L);
-            e2.intoArray(s, p + 2 * L);
             s0 = s0.add(e0);
             s1 = s1.add(e1);
-            s2 = s2.add(e2);
         }
         FloatVector one = FloatVector.broadcast(F, 1f);
         one.div(s0).intoArray(s, invOff);
         one.div(s1).intoArray(s, invOff + L);
-        one.div(s2).intoArray(s, invOff + 2 * L);
     }
 
     /**
-     * Adds keys {@code [k0, k1)} of {@code sum_j e_ij v_j[d]} for 3 head dimensions starting at
-     * {@code vp0 - base = d} to {@code accT[d..d+2][all queries]}.
+     * Adds keys {@code [k0, k1)} of {@code sum_j e_ij v_j[d]} for 4 head dimensions starting at
+     * {@code vp0 - base = d} to {@code accT[d..d+3][all queries]}.
      */
     private void pvTile(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
         final int qb = QUERY_BLOCK;
         int hd = headDim;
-        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22;
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
         if (first) {
             a00 = FloatVector.zero(F);
             a01 = a00;
-            a02 = a00;
             a10 = a00;
             a11 = a00;
-            a12 = a00;
             a20 = a00;
             a21 = a00;
-            a22 = a00;
+            a30 = a00;
+            a31 = a00;
         } else {
             a00 = FloatVector.fromArray(F, s, acc);
             a01 = FloatVector.fromArray(F, s, acc + L);
-            a02 = FloatVector.fromArray(F, s, acc + 2 * L);
             a10 = FloatVector.fromArray(F, s, acc + qb);
             a11 = FloatVector.fromArray(F, s, acc + qb + L);
-            a12 = FloatVector.fromArray(F, s, acc + qb + 2 * L);
             a20 = FloatVector.fromArray(F, s, acc + 2 * qb);
             a21 = FloatVector.fromArray(F, s, acc + 2 * qb + L);
-            a22 = FloatVector.fromArray(F, s, acc + 2 * qb + 2 * L);
+            a30 = FloatVector.fromArray(F, s, acc + 3 * qb);
+            a31 = FloatVector.fromArray(F, s, acc + 3 * qb + L);
         }
         for (int j = k0, pp = sOff + k0 * qb, vp = vp0 + k0 * hd; j < k1; j++, pp += qb, vp += hd) {
             FloatVector p0 = FloatVector.fromArray(F, s, pp);
             FloatVector p1 = FloatVector.fromArray(F, s, pp + L);
-            FloatVector p2 = FloatVector.fromArray(F, s, pp + 2 * L);
             FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
-            a02 = p2.fma(b, a02);
             b = FloatVector.broadcast(F, vPacked[vp + 1]);
             a10 = p0.fma(b, a10);
             a11 = p1.fma(b, a11);
-            a12 = p2.fma(b, a12);
             b = FloatVector.broadcast(F, vPacked[vp + 2]);
             a20 = p0.fma(b, a20);
             a21 = p1.fma(b, a21);
-            a22 = p2.fma(b, a22);
+            b = FloatVector.broadcast(F, vPacked[vp + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
         }
         a00.intoArray(s, acc);
         a01.intoArray(s, acc + L);
-        a02.intoArray(s, acc + 2 * L);
         a10.intoArray(s, acc + qb);
         a11.intoArray(s, acc + qb + L);
-        a12.intoArray(s, acc + qb + 2 * L);
         a20.intoArray(s, acc + 2 * qb);
         a21.intoArray(s, acc + 2 * qb + L);
-        a22.intoArray(s, acc + 2 * qb + 2 * L);
+        a30.intoArray(s, acc + 3 * qb);
+        a31.intoArray(s, acc + 3 * qb + L);
     }
 
     /** {@link #pvTile} for a single head dimension (remainder dimensions). */
     private void pvTile1(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc);
         FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc + L);
-        FloatVector a2 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc + 2 * L);
         for (int j = k0, pp = sOff + k0 * QUERY_BLOCK, vp = vp0 + k0 * headDim; j < k1; j++, pp += QUERY_BLOCK, vp += headDim) {
             FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
             a0 = FloatVector.fromArray(F, s, pp).fma(b, a0);
             a1 = FloatVector.fromArray(F, s, pp + L).fma(b, a1);
-            a2 = FloatVector.fromArray(F, s, pp + 2 * L).fma(b, a2);
         }
         a0.intoArray(s, acc);
         a1.intoArray(s, acc + L);
-        a2.intoArray(s, acc + 2 * L);
     }
 
     /** The whole block with plain scalar loops over the same layouts (reference path for tests). */

@@ -21,12 +21,12 @@ final class VitKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float EXP_MAX = 88.0f; // keeps n <= 127 so 2^n stays finite
-    private static final float EXP_MIN = -87.3365478515625f; // 2^-126, smallest normal
-    private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: (x + M) - M rounds to nearest int
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    static final float EXP_MAX = 88.0f; // keeps n <= 127 so 2^n stays finite
+    static final float EXP_MIN = -87.3365478515625f; // 2^-126, smallest normal
+    static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: (x + M) - M rounds to nearest int
     private static final float SQRT1_2 = 0.70710678118654752f;
 
     /**
