@@ -34,32 +34,58 @@ final class Gemm {
         float[] row = new float[0];
         float[] tile = new float[GemmVectors.NR * GemmVectors.MR];
         long call = -1;
+        /** Row block (numbered across all matrices of the call) held in {@code panel}. */
         int rowBlock = -1;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static void matMul(WorkerPool pool, WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
-        int rows = w.rows();
-        int cols = w.cols();
+        matMuls(pool, new WeightMatrix[] {w}, x, xOff, n, new float[][] {out}, new int[] {outOff});
+    }
+
+    /**
+     * {@code outs[m][outOffs[m] + t * rows_m + r] = ws[m][r] . x[xOff + t * cols]} for every matrix
+     * {@code m} (all with the same {@code cols}): one packing of the activations and one parallel
+     * region for all of them (q/k/v, gate/up).
+     */
+    static void matMuls(WorkerPool pool, WeightMatrix[] ws, float[] x, int xOff, int n, float[][] outs, int[] outOffs) {
+        if (ws.length == 0 || ws.length != outs.length || ws.length != outOffs.length) {
+            throw new IllegalArgumentException(ws.length + " matrices, " + outs.length + " outputs, " + outOffs.length + " offsets");
+        }
+        int cols = ws[0].cols();
         if (n <= 0) {
             return;
         }
         java.util.Objects.checkFromIndexSize(xOff, Math.multiplyExact(n, cols), x.length);
-        java.util.Objects.checkFromIndexSize(outOff, Math.multiplyExact(n, rows), out.length);
-        if (!Simd.ENABLED || n < MIN_TOKENS) {
-            pool.forRange(rows, MatOps.MATVEC_GRAIN, (start, end) -> {
-                for (int r = start; r < end; r++) {
-                    for (int t = 0; t < n; t++) {
-                        out[outOff + t * rows + r] = w.dot(r, x, xOff + t * cols);
-                    }
-                }
-            });
-            return;
-        }
         int mr = GemmVectors.MR;
         int nr = GemmVectors.NR;
-        int rowBlocks = (rows + mr - 1) / mr;
+        int[] firstBlock = new int[ws.length + 1];
+        for (int m = 0; m < ws.length; m++) {
+            WeightMatrix w = ws[m];
+            if (w.cols() != cols) {
+                throw new IllegalArgumentException("matrices " + ws[0].name() + " and " + w.name() + " have different widths");
+            }
+            java.util.Objects.checkFromIndexSize(outOffs[m], Math.multiplyExact(n, w.rows()), outs[m].length);
+            firstBlock[m + 1] = firstBlock[m] + (w.rows() + mr - 1) / mr;
+        }
+        if (!Simd.ENABLED || n < MIN_TOKENS) {
+            for (int m = 0; m < ws.length; m++) {
+                WeightMatrix w = ws[m];
+                int rows = w.rows();
+                float[] out = outs[m];
+                int outOff = outOffs[m];
+                pool.forRange(rows, MatOps.MATVEC_GRAIN, (start, end) -> {
+                    for (int r = start; r < end; r++) {
+                        for (int t = 0; t < n; t++) {
+                            out[outOff + t * rows + r] = w.dot(r, x, xOff + t * cols);
+                        }
+                    }
+                });
+            }
+            return;
+        }
+        int rowBlocks = firstBlock[ws.length];
         int target = 4 * pool.threads();
         int tokenBlocks = 1;
         if (rowBlocks < target) {
@@ -84,15 +110,23 @@ final class Gemm {
             }
         });
         pool.run(rowBlocks * tBlocks, c -> {
-            int rb = c / tBlocks;
+            int g = c / tBlocks;
+            int m = 0;
+            while (firstBlock[m + 1] <= g) {
+                m++;
+            }
+            WeightMatrix w = ws[m];
+            int rows = w.rows();
+            float[] out = outs[m];
+            int outOff = outOffs[m];
             int t0 = (c % tBlocks) * tb;
             int t1 = Math.min(n, t0 + tb);
             Scratch s = SCRATCH.get();
-            int r0 = rb * mr;
-            if (s.call != call || s.rowBlock != rb) {
+            int r0 = (g - firstBlock[m]) * mr;
+            if (s.call != call || s.rowBlock != g) {
                 pack(w, r0, mr, s);
                 s.call = call;
-                s.rowBlock = rb;
+                s.rowBlock = g;
             }
             float[] panel = s.panel;
             if (r0 + mr <= rows) {

@@ -129,6 +129,15 @@ public final class MatOps {
         Gemm.matMul(pool, w, x, xOff, n, out, outOff);
     }
 
+    /**
+     * {@link #matMul} of several matrices with the same input and width (q/k/v, gate/up): the
+     * activations are packed once and all products run in one parallel region. {@code outs[m]} is
+     * {@code [n][ws[m].rows()]}.
+     */
+    public static void matMuls(WorkerPool pool, WeightMatrix[] ws, float[] x, int n, float[][] outs) {
+        Gemm.matMuls(pool, ws, x, 0, n, outs, new int[ws.length]);
+    }
+
     /** Adds {@code bias} (length rows) to each of the {@code n} output rows of width {@code rows}. */
     public static void addBias(float[] out, int n, float[] bias) {
         int rows = bias.length;

@@ -26,7 +26,27 @@ public final class InternVitEncoder {
     @FunctionalInterface
     interface Gemm {
         void matMul(WorkerPool pool, WeightMatrix w, float[] x, int n, float[] out);
+
+        /** Several matrices with the same input (q/k/v); {@link MatOps#matMuls} by default. */
+        default void matMuls(WorkerPool pool, WeightMatrix[] ws, float[] x, int n, float[][] outs) {
+            for (int i = 0; i < ws.length; i++) {
+                matMul(pool, ws[i], x, n, outs[i]);
+            }
+        }
     }
+
+    /** The production products: {@link MatOps}, with q/k/v fused into one parallel region. */
+    private static final Gemm MAT_OPS = new Gemm() {
+        @Override
+        public void matMul(WorkerPool pool, WeightMatrix w, float[] x, int n, float[] out) {
+            MatOps.matMul(pool, w, x, n, out);
+        }
+
+        @Override
+        public void matMuls(WorkerPool pool, WeightMatrix[] ws, float[] x, int n, float[][] outs) {
+            MatOps.matMuls(pool, ws, x, n, outs);
+        }
+    };
 
     private final InternVitWeights w;
     private final InternVitConfig c;
@@ -47,7 +67,8 @@ public final class InternVitEncoder {
     private final float[] cols; // [patches][3 p p]
     private final float[] projMid; // [tokens][projDim]
     private final float[] projOut; // [tokens][projDim]
-    Gemm gemm = MatOps::matMul;
+    Gemm gemm = MAT_OPS;
+    private final float[][] qkvOut;
 
     InternVitEncoder(InternVitWeights weights, WorkerPool pool) {
         this.w = weights;
@@ -69,6 +90,7 @@ public final class InternVitEncoder {
         this.cols = new float[patches * c.patchVectorSize()];
         this.projMid = new float[c.tokensPerTile() * c.projectionDim()];
         this.projOut = new float[c.tokensPerTile() * c.projectionDim()];
+        this.qkvOut = new float[][] {q, k, v};
     }
 
     public InternVitConfig config() {
@@ -154,9 +176,7 @@ public final class InternVitEncoder {
             InternVitWeights.Layer l = layers[i];
             InternVitWeights.Layer next = i + 1 < layers.length ? layers[i + 1] : null;
             // attention block: x = LN1(h) already computed
-            gemm.matMul(pool, l.q(), x, seq, q);
-            gemm.matMul(pool, l.k(), x, seq, k);
-            gemm.matMul(pool, l.v(), x, seq, v);
+            gemm.matMuls(pool, l.qkv(), x, seq, qkvOut);
             attention.forward(pool, q, l.qBias(), qScale, k, l.kBias(), v, l.vBias(), x);
             gemm.matMul(pool, l.out(), x, seq, y);
             residualAndNorm(l.outBias(), l.ls1(), l.ln2Weight(), l.ln2Bias());

@@ -29,7 +29,12 @@ final class InternVitWeights {
             WeightMatrix q, float[] qBias, WeightMatrix k, float[] kBias, WeightMatrix v, float[] vBias,
             WeightMatrix out, float[] outBias, float[] ls1,
             float[] ln2Weight, float[] ln2Bias,
-            WeightMatrix up, float[] upBias, WeightMatrix down, float[] downBias, float[] ls2) {}
+            WeightMatrix up, float[] upBias, WeightMatrix down, float[] downBias, float[] ls2) {
+        /** q, k and v, for one fused product. */
+        WeightMatrix[] qkv() {
+            return new WeightMatrix[] {q, k, v};
+        }
+    }
 
     final InternVitConfig config;
     /** Patch embedding as a {@code [C][3 * p * p]} matrix, columns in (channel, y, x) order. */

@@ -277,9 +277,7 @@ public final class Qwen3State implements SequenceState {
             if (n == 1) {
                 fused.run(pool, qkvMats[li], qkvOuts, zeros, xb, 0);
             } else {
-                MatOps.matMul(pool, l.wq(), xb, n, q);
-                MatOps.matMul(pool, l.wk(), xb, n, k);
-                MatOps.matMul(pool, l.wv(), xb, n, v);
+                MatOps.matMuls(pool, qkvMats[li], xb, n, qkvOuts);
             }
             addBias(q, n, l.bq());
             addBias(k, n, l.bk());
@@ -316,8 +314,7 @@ public final class Qwen3State implements SequenceState {
                 Ops.swiglu(gate, 0, up, 0, f);
                 fused.run(pool, downMats[li], tmpOut, zeros, gate, 0);
             } else {
-                MatOps.matMul(pool, l.gate(), xb, rn, gate);
-                MatOps.matMul(pool, l.up(), xb, rn, up);
+                MatOps.matMuls(pool, gateUpMats[li], xb, rn, gateUpOuts);
                 pool.forRange(rn, 4, (s, e) -> Ops.swiglu(gate, s * f, up, s * f, (e - s) * f));
                 MatOps.matMul(pool, l.down(), gate, rn, tmp);
             }
