@@ -58,16 +58,12 @@ final class Gemm {
             return;
         }
         java.util.Objects.checkFromIndexSize(xOff, Math.multiplyExact(n, cols), x.length);
-        int mr = GemmVectors.MR;
-        int nr = GemmVectors.NR;
-        int[] firstBlock = new int[ws.length + 1];
         for (int m = 0; m < ws.length; m++) {
             WeightMatrix w = ws[m];
             if (w.cols() != cols) {
                 throw new IllegalArgumentException("matrices " + ws[0].name() + " and " + w.name() + " have different widths");
             }
             java.util.Objects.checkFromIndexSize(outOffs[m], Math.multiplyExact(n, w.rows()), outs[m].length);
-            firstBlock[m + 1] = firstBlock[m] + (w.rows() + mr - 1) / mr;
         }
         if (!Simd.ENABLED || n < MIN_TOKENS) {
             for (int m = 0; m < ws.length; m++) {
@@ -84,6 +80,12 @@ final class Gemm {
                 });
             }
             return;
+        }
+        int mr = GemmVectors.MR; // GemmVectors is only loaded when Simd.ENABLED
+        int nr = GemmVectors.NR;
+        int[] firstBlock = new int[ws.length + 1];
+        for (int m = 0; m < ws.length; m++) {
+            firstBlock[m + 1] = firstBlock[m] + (ws[m].rows() + mr - 1) / mr;
         }
         int rowBlocks = firstBlock[ws.length];
         int target = 4 * pool.threads();

@@ -117,6 +117,34 @@ class MatOpsTest {
     }
 
     @Test
+    void matMulsEqualsOneMatMulPerMatrix() {
+        SplittableRandom r = new SplittableRandom(12);
+        int cols = 96;
+        // row counts around the 16-row tile, mixed types, one matrix smaller than a tile
+        WeightMatrix a = WeightMatrix.of("q", GgmlType.Q8_0, TestData.randomWeights(r, GgmlType.Q8_0, 50, cols, 0), 50, cols);
+        WeightMatrix b = WeightMatrix.of("k", GgmlType.F16, TestData.randomWeights(r, GgmlType.F16, 3, cols, 0), 3, cols);
+        WeightMatrix c = WeightMatrix.of("v", GgmlType.F32, TestData.randomWeights(r, GgmlType.F32, 32, cols, 0), 32, cols);
+        WeightMatrix[] ws = {a, b, c};
+        for (int n : new int[] {1, 3, 4, 9, 41}) {
+            float[] x = TestData.gaussian(r, n * cols, 1.0);
+            float[][] outs = {new float[n * 50], new float[n * 3], new float[n * 32]};
+            MatOps.matMuls(pool, ws, x, n, outs);
+            for (int m = 0; m < ws.length; m++) {
+                float[] want = new float[n * ws[m].rows()];
+                MatOps.matMul(pool, ws[m], x, n, want);
+                assertArrayEquals(want, outs[m], ws[m].name() + " n=" + n); // same kernels, same order: bit-identical
+            }
+        }
+        WeightMatrix wide = WeightMatrix.of("wide", GgmlType.F32, TestData.randomWeights(r, GgmlType.F32, 4, 2 * cols, 0), 4, 2 * cols);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MatOps.matMuls(pool, new WeightMatrix[] {a, wide}, new float[8 * cols], 8, new float[][] {new float[8 * 50], new float[8 * 4]}));
+        assertEquals("matrices q and wide have different widths", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MatOps.matMuls(pool, ws, new float[cols], 1, new float[2][]));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> MatOps.matMuls(pool, ws, new float[4 * cols], 4, new float[][] {new float[4 * 50], new float[4 * 3], new float[31]}));
+    }
+
+    @Test
     void quantizedMatVecRejectsWrongTypeOrLength() {
         SplittableRandom r = new SplittableRandom(2);
         WeightMatrix f = WeightMatrix.of("f", GgmlType.F16, TestData.randomWeights(r, GgmlType.F16, 4, 64, 0), 4, 64);
