@@ -103,12 +103,7 @@ final class Gemm {
             for (int tile = a; tile < b; tile++) {
                 int dst = tile * nr * cols;
                 int src = xOff + tile * nr * cols;
-                for (int j = 0; j < nr; j++) {
-                    int s0 = src + j * cols;
-                    for (int k = 0; k < cols; k++) {
-                        xp[dst + k * nr + j] = x[s0 + k];
-                    }
-                }
+                GemmVectors.packTile(x, src, cols, xp, dst);
             }
         });
         pool.run(rowBlocks * tBlocks, c -> {

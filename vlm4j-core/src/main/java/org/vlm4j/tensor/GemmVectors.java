@@ -70,6 +70,48 @@ final class GemmVectors {
         c13.intoArray(out, o + 3 * outStride + L);
     }
 
+    /**
+     * Packs the {@link #NR} token rows {@code x[src + j * cols + k]} k-major into
+     * {@code xp[dst + k * NR + j]} (the layout {@link #kernelPacked} reads), one 4 x 4 block at a
+     * time: four row loads, an in-register transpose, four contiguous stores.
+     */
+    static void packTile(float[] x, int src, int cols, float[] xp, int dst) {
+        int k = 0;
+        int s1 = src + cols;
+        int s2 = s1 + cols;
+        int s3 = s2 + cols;
+        for (; k + 4 <= cols; k += 4) {
+            FloatVector r0 = FloatVector.fromArray(F4, x, src + k);
+            FloatVector r1 = FloatVector.fromArray(F4, x, s1 + k);
+            FloatVector r2 = FloatVector.fromArray(F4, x, s2 + k);
+            FloatVector r3 = FloatVector.fromArray(F4, x, s3 + k);
+            // column c of the 4 x 4 block = lane c of each row
+            FloatVector t01lo = r0.rearrange(ZIP_LO, r1); // r0[0] r1[0] r0[1] r1[1]
+            FloatVector t01hi = r0.rearrange(ZIP_HI, r1); // r0[2] r1[2] r0[3] r1[3]
+            FloatVector t23lo = r2.rearrange(ZIP_LO, r3);
+            FloatVector t23hi = r2.rearrange(ZIP_HI, r3);
+            int o = dst + k * NR;
+            t01lo.rearrange(CAT_LO, t23lo).intoArray(xp, o);      // r0[0] r1[0] r2[0] r3[0]
+            t01lo.rearrange(CAT_HI, t23lo).intoArray(xp, o + 4);  // r0[1] r1[1] r2[1] r3[1]
+            t01hi.rearrange(CAT_LO, t23hi).intoArray(xp, o + 8);
+            t01hi.rearrange(CAT_HI, t23hi).intoArray(xp, o + 12);
+        }
+        for (; k < cols; k++) {
+            int o = dst + k * NR;
+            xp[o] = x[src + k];
+            xp[o + 1] = x[s1 + k];
+            xp[o + 2] = x[s2 + k];
+            xp[o + 3] = x[s3 + k];
+        }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    // two-vector shuffles: indexes >= 4 select from the second vector
+    private static final jdk.incubator.vector.VectorShuffle<Float> ZIP_LO = jdk.incubator.vector.VectorShuffle.fromValues(F4, 0, 4, 1, 5);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ZIP_HI = jdk.incubator.vector.VectorShuffle.fromValues(F4, 2, 6, 3, 7);
+    private static final jdk.incubator.vector.VectorShuffle<Float> CAT_LO = jdk.incubator.vector.VectorShuffle.fromValues(F4, 0, 1, 4, 5);
+    private static final jdk.incubator.vector.VectorShuffle<Float> CAT_HI = jdk.incubator.vector.VectorShuffle.fromValues(F4, 2, 3, 6, 7);
+
     /** One token: {@code out[o + i] = sum_k panel[k * MR + i] * x[x0 + k]} for {@code i < MR}. */
     static void kernel1(float[] panel, int kLen, float[] x, int x0, float[] out, int o) {
         FloatVector c0 = FloatVector.zero(F);
