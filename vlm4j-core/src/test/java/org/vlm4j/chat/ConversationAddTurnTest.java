@@ -24,7 +24,8 @@ class ConversationAddTurnTest {
     @BeforeAll
     static void load() throws Exception {
         model = VisionLanguageModel.load(MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-f32.gguf"),
-                MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"), LoadOptions.DEFAULTS.withThreads(2));
+                MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"),
+                LoadOptions.DEFAULTS.withThreads(2).withKvCacheType(org.vlm4j.model.qwen3.KvCacheType.F32)); // the goldens' cache
     }
 
     @AfterAll
