@@ -103,4 +103,16 @@ class ConversationAddTurnTest {
         assertEquals(before, c.position());
         assertEquals(1, c.turns());
     }
+
+    @Test
+    void closeFreesTheCacheAndLaterAsksFail() {
+        Conversation c = model.newConversation();
+        c.ask("Hello", List.of(), GOLDEN.withMaxNewTokens(2), TextListener.NONE);
+        int before = c.position();
+        c.close();
+        c.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> c.ask("Again", List.of(), GOLDEN.withMaxNewTokens(2), TextListener.NONE));
+        assertEquals(before, c.position(), "a refused message leaves the dialogue as it was");
+        assertEquals(1, c.turns());
+    }
 }
