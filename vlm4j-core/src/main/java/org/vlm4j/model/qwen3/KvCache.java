@@ -46,7 +46,6 @@ abstract class KvCache implements AutoCloseable {
     final int paddedCapacity;
     /** Bytes per stored value. */
     final int valueBytes;
-    private final int pageCount;
     private final MemorySegment[][] pages; // [layer][page], null until first stored into
     private final Arena arena;
     private final Cleaner.Cleanable cleanable;
@@ -66,11 +65,11 @@ abstract class KvCache implements AutoCloseable {
         this.valueBytes = valueBytes;
         int tile = AttentionKernels.KEY_TILE;
         this.paddedCapacity = (capacity + tile - 1) / tile * tile;
-        if ((long) KEY_BLOCK * kvDim * 2 * valueBytes > Integer.MAX_VALUE || (long) paddedCapacity * 16 > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("context " + capacity + " x " + kvDim + " key values per layer is too large");
+        if ((long) headDim * KEY_BLOCK > Integer.MAX_VALUE / 2 || (long) paddedCapacity * 64 > Integer.MAX_VALUE) {
+            // the f32 scratch holds a block of one head and score rows of the whole context
+            throw new IllegalArgumentException("context " + capacity + " with heads of " + headDim + " is too large");
         }
-        this.pageCount = (capacity + KEY_BLOCK - 1) / KEY_BLOCK;
-        this.pages = new MemorySegment[layers][pageCount];
+        this.pages = new MemorySegment[layers][(capacity + KEY_BLOCK - 1) / KEY_BLOCK];
         Arena a = Arena.ofShared();
         this.arena = a;
         this.cleanable = CLEANER.register(this, a::close); // must not capture this
