@@ -25,8 +25,8 @@ public final class ModelOptions {
             description = "The vision encoder GGUF (mmproj); needed to look at images.")
     Path mmproj;
 
-    @Option(names = "--kv-type", paramLabel = "f32|f16", order = 52, defaultValue = "f32",
-            description = "KV-cache storage: f32 (exact, default) or f16 (half the memory). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--kv-type", paramLabel = "f16|f32", order = 52, defaultValue = "f16",
+            description = "KV-cache storage: f16 (half the memory and bandwidth, as llama.cpp) or f32 (exact). Default: ${DEFAULT-VALUE}.")
     String kvType;
 
     @Option(names = "--yes", order = 60,
@@ -66,12 +66,17 @@ public final class ModelOptions {
         if (maxTiles < 0) {
             throw new ParameterException(cl, "--max-tiles must be >= 0 (0 = from the model), got " + maxTiles);
         }
-        org.vlm4j.model.qwen3.KvCacheType kv = switch (kvType.toLowerCase(java.util.Locale.ROOT)) {
+        org.vlm4j.model.qwen3.KvCacheType kv = kvCacheType(cl, kvType);
+        return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles).withKvCacheType(kv);
+    }
+
+    /** The {@code --kv-type} value {@code s} (f16 or f32, any case) as a type; a usage error otherwise. */
+    public static org.vlm4j.model.qwen3.KvCacheType kvCacheType(CommandLine cl, String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "f32" -> org.vlm4j.model.qwen3.KvCacheType.F32;
             case "f16" -> org.vlm4j.model.qwen3.KvCacheType.F16;
-            default -> throw new ParameterException(cl, "--kv-type must be f32 or f16, got '" + kvType + "'");
+            default -> throw new ParameterException(cl, "--kv-type must be f16 or f32, got '" + s + "'");
         };
-        return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles).withKvCacheType(kv);
     }
 
     /** Checks that a text model was given (the positional chat form fills it in before). */

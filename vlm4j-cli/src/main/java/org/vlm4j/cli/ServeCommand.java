@@ -48,6 +48,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Context size of each slot (default: ${DEFAULT-VALUE}).")
     int contextSize;
 
+    @Option(names = "--kv-type", defaultValue = "f16", paramLabel = "f16|f32",
+            description = "KV-cache storage of each slot: f16 (half the memory, as llama.cpp) or f32 (exact) (default: ${DEFAULT-VALUE}).")
+    String kvType;
+
     @Option(names = {"-t", "--threads"}, defaultValue = "0", paramLabel = "THREADS",
             description = "Compute threads (default: one per processor).")
     int threads;
@@ -83,7 +87,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(text, vision, host, port, parallel, queue, contextSize, threads,
-                    key == null || key.isEmpty() ? null : key, origins, maxBody, allowRemoteImages, maxBody, 10_000, null);
+                    key == null || key.isEmpty() ? null : key, origins, maxBody, allowRemoteImages, maxBody, 10_000, null,
+                    ModelOptions.kvCacheType(spec.commandLine(), kvType));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

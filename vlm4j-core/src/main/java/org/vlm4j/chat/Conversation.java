@@ -24,8 +24,11 @@ import org.vlm4j.vision.RgbImage;
  *
  * <p>Not thread-safe, except {@link #cancel()}, which may be called from any thread to stop the
  * answer being generated. Different conversations of one model may run on different threads.
+ *
+ * <p>The KV cache is native memory that grows with the dialogue; {@link #close()} frees it at once
+ * (a conversation that is merely dropped is freed by the garbage collector, later).
  */
-public final class Conversation {
+public final class Conversation implements AutoCloseable {
     private final VisionLanguageModel model;
     private final ConversationOptions options;
     private final PromptEncoder encoder;
@@ -437,6 +440,15 @@ public final class Conversation {
         shown.clear();
         currentShown = false;
         lastAnswer = null;
+    }
+
+    /**
+     * Frees the KV cache now (after an answer being generated on another thread has finished).
+     * Idempotent; asking afterwards fails with {@link IllegalStateException}.
+     */
+    @Override
+    public synchronized void close() {
+        session.close();
     }
 
     /** Stops the answer being generated, from any thread; the partial answer stays in the dialogue. */

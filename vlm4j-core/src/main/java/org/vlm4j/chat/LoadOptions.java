@@ -11,11 +11,11 @@ import org.vlm4j.vision.ImageDecoder;
  *     1 = one stretched tile (fastest)
  * @param maxPixels images with more pixels are refused before decoding
  * @param exifRotate apply the EXIF orientation of JPEGs (the reference model does not)
- * @param kvCacheType storage of every conversation's KV cache: F32 (exact, the default) or F16
- *     (half the memory)
+ * @param kvCacheType storage of every conversation's KV cache: F16 (half the memory and bandwidth,
+ *     the default, as in llama.cpp) or F32 (exact)
  */
 public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exifRotate, KvCacheType kvCacheType) {
-    public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false, KvCacheType.F32);
+    public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false, KvCacheType.F16);
 
     public LoadOptions {
         if (threads < 0) {

@@ -18,9 +18,9 @@ import org.vlm4j.tensor.WorkerPool;
  * conversation ends there.
  *
  * <p>The history holds {@link ModelInput#EMBEDDING} at positions fed with embedding rows (images).
- * Not thread-safe.
+ * {@link #close} frees the state's KV cache. Not thread-safe.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
     private final SequenceState state;
     private final int[] history;
     private int length;          // positions in the history (computed + pending)
@@ -176,9 +176,15 @@ public final class Session {
         lastLogits = null;
     }
 
-    /** Forgets everything. */
+    /** Forgets everything (the state keeps its memory for the next positions). */
     public void reset() {
         truncate(0);
+    }
+
+    /** Frees the state's memory ({@link SequenceState#close}); the session cannot compute afterwards. */
+    @Override
+    public void close() {
+        state.close();
     }
 
     private void checkRoom(int n) {

@@ -9,8 +9,12 @@ package org.vlm4j.model;
  * its new tokens; {@link #truncate} rewinds to an earlier position (the cached keys/values before it
  * stay valid). A call that would overflow the context throws {@link ContextFullException} before it
  * changes anything.
+ *
+ * <p>A state may hold native memory (the KV cache): {@link #close} frees it at once. A state that is
+ * dropped without being closed is freed once the garbage collector finds it unreachable, which may
+ * be much later; callers that create many states (a server) should close them.
  */
-public interface SequenceState {
+public interface SequenceState extends AutoCloseable {
 
     /** Positions in the cache (the next input goes here). */
     int position();
@@ -51,4 +55,12 @@ public interface SequenceState {
      * {@link #append(ModelInput)}). This is the decode step; it allocates nothing.
      */
     float[] decode(int token);
+
+    /**
+     * Frees the state's memory now. Idempotent; {@link #append}/{@link #decode} fail with
+     * {@link IllegalStateException} afterwards. Must not be called while another thread uses the
+     * state.
+     */
+    @Override
+    void close();
 }

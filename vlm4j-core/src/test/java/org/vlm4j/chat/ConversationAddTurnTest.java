@@ -24,7 +24,8 @@ class ConversationAddTurnTest {
     @BeforeAll
     static void load() throws Exception {
         model = VisionLanguageModel.load(MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-f32.gguf"),
-                MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"), LoadOptions.DEFAULTS.withThreads(2));
+                MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"),
+                LoadOptions.DEFAULTS.withThreads(2).withKvCacheType(org.vlm4j.model.qwen3.KvCacheType.F32)); // the goldens' cache
     }
 
     @AfterAll
@@ -100,6 +101,18 @@ class ConversationAddTurnTest {
                 () -> c.addTurn("word ".repeat(100), List.of(), "answer ".repeat(100)));
         assertTrue(e.getMessage().contains("context"), e.getMessage());
         assertEquals(before, c.position());
+        assertEquals(1, c.turns());
+    }
+
+    @Test
+    void closeFreesTheCacheAndLaterAsksFail() {
+        Conversation c = model.newConversation();
+        c.ask("Hello", List.of(), GOLDEN.withMaxNewTokens(2), TextListener.NONE);
+        int before = c.position();
+        c.close();
+        c.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> c.ask("Again", List.of(), GOLDEN.withMaxNewTokens(2), TextListener.NONE));
+        assertEquals(before, c.position(), "a refused message leaves the dialogue as it was");
         assertEquals(1, c.turns());
     }
 }

@@ -31,7 +31,8 @@ class MultimodalGoldenTest {
     @BeforeAll
     static void load() throws Exception {
         model = VisionLanguageModel.load(resource("/fixtures/tiny/gguf/tiny-f32.gguf"),
-                resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"), LoadOptions.DEFAULTS.withThreads(2));
+                resource("/fixtures/tiny/gguf/tiny-mmproj-f32.gguf"),
+                LoadOptions.DEFAULTS.withThreads(2).withKvCacheType(org.vlm4j.model.qwen3.KvCacheType.F32)); // the goldens' cache
     }
 
     @AfterAll

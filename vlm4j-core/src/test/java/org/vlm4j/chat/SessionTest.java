@@ -119,4 +119,14 @@ class SessionTest {
         assertThrows(ContextFullException.class, () -> s.push(1));
         assertThrows(ContextFullException.class, () -> s.decode(1));
     }
+
+    @Test
+    void closedSessionRefusesToCompute() {
+        Session s = new Session(model, 64, pool);
+        s.append(ModelInput.tokens(Arrays.copyOf(t1, 5)));
+        s.close();
+        assertThrows(IllegalStateException.class, () -> s.append(ModelInput.tokens(1, 2)));
+        assertThrows(IllegalStateException.class, () -> s.decode(1));
+        assertEquals(5, s.position());
+    }
 }

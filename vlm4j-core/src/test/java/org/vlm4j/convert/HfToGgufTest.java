@@ -138,7 +138,7 @@ class HfToGgufTest {
             assertArrayEquals(want, got, "T1 greedy path");
         }
         JsonNode m1 = om.readTree(TinyHf.class.getResource("/fixtures/tiny/text/M1.f32.json"));
-        try (VisionLanguageModel vlm = VisionLanguageModel.load(bf16F32.textGguf(), bf16F32.mmprojGguf(), LoadOptions.DEFAULTS.withThreads(2))) {
+        try (VisionLanguageModel vlm = VisionLanguageModel.load(bf16F32.textGguf(), bf16F32.mmprojGguf(), LoadOptions.DEFAULTS.withThreads(2).withKvCacheType(org.vlm4j.model.qwen3.KvCacheType.F32))) {
             Conversation c = vlm.newConversation();
             c.setImage(Path.of(TinyHf.class.getResource("/fixtures/images/img448.png").toURI()));
             Answer a = c.ask("Describe the image.", new AskOptions(32, SamplerConfig.GREEDY, true), TextListener.NONE);

@@ -72,6 +72,9 @@ final class ChatEngine {
 
     private Result run(Slot slot, String system, List<String> chain, ChatRequest req, Sink sink) {
         if (slot.conversation == null || slot.commonPrefix(chain) == 0) {
+            if (slot.conversation != null) {
+                slot.conversation.close(); // frees its KV cache now rather than at some later GC
+            }
             slot.conversation = model.newConversation(baseOptions.withSystemMessage(system));
             slot.chain.clear();
             slot.chain.add(chain.get(0));

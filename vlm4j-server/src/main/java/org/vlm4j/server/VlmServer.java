@@ -63,7 +63,7 @@ public final class VlmServer implements AutoCloseable {
         s.bind();
         try {
             VisionLanguageModel m = VisionLanguageModel.load(config.textModel(), config.visionModel(),
-                    LoadOptions.DEFAULTS.withThreads(config.threads()));
+                    LoadOptions.DEFAULTS.withThreads(config.threads()).withKvCacheType(config.kvCacheType()));
             s.ownsModel = true;
             s.ready(m);
         } catch (IOException | RuntimeException e) {

@@ -53,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "KV-cache positions of the text state (affects memory, not speed). Default: what the tests need.")
     int contextSize;
 
+    @Option(names = "--kv-type", paramLabel = "f16|f32", defaultValue = "f16",
+            description = "KV-cache storage of the text state: f16 (as llama-bench) or f32. Default: ${DEFAULT-VALUE}.")
+    String kvType;
+
     @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "42",
             description = "Seed of the random token ids and pixels. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -99,7 +103,8 @@ public final class BenchCommand implements Callable<Integer> {
         int need = Math.max(promptTokens, genTokens > 0 ? genTokens + 1 : 0);
         check(contextSize == 0 || contextSize >= need, "-c/--ctx-size " + contextSize + " is too small for the tests: they need "
                 + need + " positions (-p " + promptTokens + ", 1 + -n " + genTokens + ")");
-        return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed);
+        return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed,
+                org.vlm4j.cli.ModelOptions.kvCacheType(spec.commandLine(), kvType));
     }
 
     private void check(boolean ok, String message) {

@@ -69,10 +69,10 @@ public final class BenchReport {
 
     private static List<String> footer(BenchResult r) {
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "peak RSS: %s (VmHWM of the whole run; KV cache of %d positions, F32)",
+        lines.add(String.format(Locale.ROOT, "peak RSS: %s (VmHWM of the whole run; KV cache of %d positions, %s, %.1f MiB committed)",
                 r.peakRssBytes().isPresent() ? String.format(Locale.ROOT, "%.1f MiB", r.peakRssBytes().getAsLong() / 1048576.0)
                         : "not reported by this OS",
-                r.contextSize()));
+                r.contextSize(), r.settings().kvCacheType(), r.kvCommittedBytes() / 1048576.0));
         lines.add(String.format(Locale.ROOT, "load: text %.1f ms, vision %.1f ms, tokenizer and pool %.1f ms (last run)",
                 r.loadTextMs(), r.loadVisionMs(), Math.max(0, last(r.load()) - r.loadTextMs() - r.loadVisionMs())));
         lines.add("weights: text " + types(r.text().bytesByType())
@@ -108,7 +108,8 @@ public final class BenchReport {
         field(sb, "repetitions", Integer.toString(s.repetitions()));
         field(sb, "threads", Integer.toString(s.threads()));
         field(sb, "context_size", Integer.toString(r.contextSize()));
-        field(sb, "kv_cache_type", Text.json("F32"));
+        field(sb, "kv_cache_type", Text.json(s.kvCacheType().name()));
+        field(sb, "kv_cache_committed_mb", num(r.kvCommittedBytes() / 1048576.0));
         field(sb, "seed", Long.toString(s.seed()));
         field(sb, "model", model(r.text()));
         field(sb, "mmproj", r.visionFile() == null ? "null" : model(r.visionFile()));

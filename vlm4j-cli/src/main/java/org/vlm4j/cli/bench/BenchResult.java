@@ -9,6 +9,8 @@ import java.util.OptionalLong;
  * @param visionFile facts about the mmproj file, or null without {@code --mmproj}
  * @param settings what was asked for (sizes, repetitions, threads, seed)
  * @param contextSize KV-cache positions of the state the text tests ran in
+ * @param kvCommittedBytes bytes of KV-cache pages the text state had allocated at the end (pages
+ *     are committed as positions are used), 0 when no text test ran
  * @param load milliseconds from opening the files to a model ready to chat, per repetition
  * @param loadTextMs the text-model part (open, map, build) of the last timed load
  * @param loadVisionMs the vision part of the last timed load (0 without {@code --mmproj})
@@ -23,6 +25,6 @@ import java.util.OptionalLong;
  * @param os the operating system and architecture
  */
 public record BenchResult(ModelFacts text, ModelFacts visionFile, BenchSettings settings, int contextSize,
-        Samples load, double loadTextMs, double loadVisionMs, Samples prefill, Samples decode, Samples vision, int tileSize,
+        long kvCommittedBytes, Samples load, double loadTextMs, double loadVisionMs, Samples prefill, Samples decode, Samples vision, int tileSize,
         OptionalLong peakRssBytes, int vectorBits, String kernels, String jvm, String os) {
 }

@@ -42,7 +42,7 @@ public final class BenchRunner {
     public BenchResult run() throws IOException {
         ModelFacts textFacts = facts(s.model());
         ModelFacts visionFacts = s.mmproj() == null ? null : facts(s.mmproj());
-        LoadOptions options = LoadOptions.DEFAULTS.withThreads(s.threads());
+        LoadOptions options = LoadOptions.DEFAULTS.withThreads(s.threads()).withKvCacheType(s.kvCacheType());
 
         int r = s.repetitions();
         double[] loadMs = new double[r];
@@ -75,19 +75,22 @@ public final class BenchRunner {
         int ctx = s.effectiveContext();
         Samples pp = null;
         Samples tg = null;
+        long kvCommitted = 0;
         if (s.promptTokens() > 0 || s.genTokens() > 0) {
-            Qwen3State state = text.newState(ctx, vlm.pool());
+            Qwen3State state = text.newState(ctx, Qwen3State.DEFAULT_BATCH, s.kvCacheType(), vlm.pool());
             if (s.promptTokens() > 0) {
                 pp = prefill(state, rnd.tokens(s.promptTokens()));
             }
             if (s.genTokens() > 0) {
                 tg = decode(state, rnd.tokens(1)[0], rnd.tokens(s.genTokens()));
             }
+            kvCommitted = state.kvCacheCommittedBytes();
+            state.close();
         }
         Samples vision = vlm.hasVision() ? vision(vlm, rnd) : null;
         int tile = vlm.hasVision() ? vlm.visionModel().config().imageSize() : 0;
         OptionalLong peak = ProcessMemory.peakRssBytes();
-        return new BenchResult(textFacts, visionFacts, s, ctx, load, vlm.textLoadMillis(), vlm.visionLoadMillis(), pp, tg,
+        return new BenchResult(textFacts, visionFacts, s, ctx, kvCommitted, load, vlm.textLoadMillis(), vlm.visionLoadMillis(), pp, tg,
                 vision, tile, peak, Platform.preferredVectorBits(), Platform.kernelDescription(vlm.pool()), Platform.jvm(),
                 Platform.os());
     }

@@ -1,6 +1,7 @@
 package org.vlm4j.cli.bench;
 
 import java.nio.file.Path;
+import org.vlm4j.model.qwen3.KvCacheType;
 
 /**
  * The parameters of one benchmark run.
@@ -13,16 +14,24 @@ import java.nio.file.Path;
  * @param threads worker threads, counting the calling thread
  * @param contextSize KV-cache positions of the states, 0 = just what each test needs
  * @param seed seed of the random token ids and pixels
+ * @param kvCacheType element type of the text state's KV cache
  */
 public record BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
-        int contextSize, long seed) {
+        int contextSize, long seed, KvCacheType kvCacheType) {
 
     public BenchSettings {
         java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(kvCacheType, "kvCacheType");
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || threads < 1 || contextSize < 0) {
             throw new IllegalArgumentException("invalid benchmark settings " + promptTokens + "/" + genTokens + "/"
                     + repetitions + "/" + threads + "/" + contextSize);
         }
+    }
+
+    /** Settings with the default KV cache type (F16, as llama-bench's default). */
+    public BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
+            int contextSize, long seed) {
+        this(model, mmproj, promptTokens, genTokens, repetitions, threads, contextSize, seed, KvCacheType.F16);
     }
 
     /** KV positions each state needs: {@code -c} if given, else room for the larger test. */

@@ -9,7 +9,7 @@ import java.util.OptionalLong;
 /**
  * Resident memory of this process as the kernel counts it, for the benchmark's "peak RSS" line.
  *
- * <p>Weights are memory-mapped and the KV cache lives on the Java heap, so neither
+ * <p>Weights are memory-mapped and the KV cache lives in native memory, so neither
  * {@code Runtime.totalMemory()} nor any JMX bean tells what the model really costs; the kernel's
  * high-water mark does ({@code VmHWM} in {@code /proc/self/status}, Linux only). On other systems the
  * values are absent and the report says so instead of guessing.

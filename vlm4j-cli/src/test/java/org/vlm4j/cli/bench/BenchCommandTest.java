@@ -100,6 +100,8 @@ class BenchCommandTest {
         assertEquals(16, j.get("n_prompt").asInt());
         assertEquals(8, j.get("n_gen").asInt());
         assertEquals(16, j.get("context_size").asInt());
+        assertEquals("F16", j.get("kv_cache_type").asText(), "llama-bench's default cache type");
+        assertTrue(j.get("kv_cache_committed_mb").asDouble() > 0, "the text tests stored positions");
         assertEquals(448, j.get("tile_size").asInt());
         assertEquals("Q8_0", j.get("weight_types").get("text").get(0).asText());
         assertTrue(j.get("weight_types").get("vision").toString().contains("F16"), j.toString());
@@ -124,12 +126,12 @@ class BenchCommandTest {
         assertTrue(j.get("load_ms").asDouble() > 0);
         assertEquals(0.0, j.get("load_ms_sd").asDouble(), "one repetition has no spread");
 
-        Cli table = Cli.run("bench", "-m", text(), "-p", "0", "-n", "4", "-r", "1", "-t", "1", "-c", "64");
+        Cli table = Cli.run("bench", "-m", text(), "-p", "0", "-n", "4", "-r", "1", "-t", "1", "-c", "64", "--kv-type", "F32");
         assertEquals(0, table.status(), table.toString());
         assertFalse(table.out().contains("| pp"), table.out());
         assertTrue(table.out().contains(" tg4 |"), table.out());
         assertFalse(table.out().contains("tile"), table.out());
-        assertTrue(table.out().contains("KV cache of 64 positions"), table.out());
+        assertTrue(table.out().contains("KV cache of 64 positions, F32, "), table.out());
     }
 
     @Test
@@ -138,6 +140,7 @@ class BenchCommandTest {
         for (String[] args : new String[][] {
             {"bench"},
             {"bench", "-m", m, "-p", "-1"},
+            {"bench", "-m", m, "--kv-type", "q8_0"},
             {"bench", "-m", m, "-n", "-5"},
             {"bench", "-m", m, "-r", "0"},
             {"bench", "-m", m, "-t", "0"},

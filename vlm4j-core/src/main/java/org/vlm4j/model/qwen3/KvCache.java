@@ -1,41 +1,78 @@
 package org.vlm4j.model.qwen3;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.Objects;
 import org.vlm4j.tensor.Ops;
 
 /**
  * Storage of the attention keys and values of one sequence, and the attention computed over them.
  * The forward pass only stores one position's rows and asks for the attention of a group of query
- * heads, so the storage type (F32, F16) and layout stay private to the implementations.
+ * heads, so the storage type (F32, F16) stays private to the implementations.
  *
- * <p>Layout per layer: keys transposed, {@code [kvHead][headDim][position]} (padded to a multiple of
- * the key tile), so score vectors run along positions; values {@code [kvHead][position][headDim]},
- * so one position's value row is contiguous. Attention is computed in blocks of
- * {@link #KEY_BLOCK} positions: an implementation only has to hand out f32 views of a key block and
- * a value block ({@link #keyBlock}, {@link #valueBlock}).
+ * <p><b>Paged, lazily committed, off-heap.</b> Positions are grouped in pages of {@link #KEY_BLOCK}
+ * positions per layer; a page is allocated (native memory from an arena owned by the cache) the
+ * first time a position of it is stored, so a 4096-position context that a chat fills to 300
+ * positions costs two pages per layer, not sixteen, and none of it is on the Java heap. The last
+ * page of a context that is not a multiple of {@link #KEY_BLOCK} is only as wide as it needs to be
+ * (rounded up to the scores tile). Pages are kept when the sequence is truncated or emptied (the
+ * next positions reuse them); {@link #close} frees them all, and a cache that is dropped without
+ * being closed is freed by a {@link Cleaner} once it is unreachable.
+ *
+ * <p>Layout inside a page of width {@code pw}: keys transposed, {@code [kvHead][headDim][pw]}, so
+ * score vectors run along positions; then values {@code [kvHead][pw][headDim]}, so one position's
+ * value row is contiguous. Attention is computed in blocks of {@link #KEY_BLOCK} positions (one
+ * page each): {@link #keyBlock} and {@link #valueBlock} widen or copy one page's block into the
+ * worker's f32 scratch, where the f32 kernels read it.
+ *
+ * <p>Sizes: {@link #byteSize()} is what the cache holds once every position is used (reserved),
+ * {@link #committedBytes()} what its allocated pages hold now.
  */
-abstract class KvCache {
-    /** Positions per attention block. */
+abstract class KvCache implements AutoCloseable {
+    /** Positions per attention block and per page. */
     static final int KEY_BLOCK = 256;
+
+    /** Frees the pages of caches that were dropped without {@link #close}. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     final int layers;
     final int capacity;
     final int kvHeads;
     final int headDim;
     final int kvDim;
-    /** Key row length: capacity rounded up to the scores tile. */
+    /** Capacity rounded up to the scores tile: the length of a row of attention scores. */
     final int paddedCapacity;
+    /** Bytes per stored value. */
+    final int valueBytes;
+    private final MemorySegment[][] pages; // [layer][page], null until first stored into
+    private final Arena arena;
+    private final Cleaner.Cleanable cleanable;
+    private long committed;
+    private boolean closed;
 
-    KvCache(int layers, int capacity, int kvHeads, int headDim) {
+    KvCache(int layers, int capacity, int kvHeads, int headDim, int valueBytes) {
+        if (layers < 1 || capacity < 1 || kvHeads < 1 || headDim < 1) {
+            throw new IllegalArgumentException("bad KV cache shape: " + layers + " layers, " + capacity + " positions, "
+                    + kvHeads + " kv heads of " + headDim);
+        }
         this.layers = layers;
         this.capacity = capacity;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.kvDim = kvHeads * headDim;
+        this.valueBytes = valueBytes;
         int tile = AttentionKernels.KEY_TILE;
         this.paddedCapacity = (capacity + tile - 1) / tile * tile;
-        if ((long) paddedCapacity * kvDim > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("context " + capacity + " x " + kvDim + " key values per layer is too large");
+        if ((long) headDim * KEY_BLOCK > Integer.MAX_VALUE / 2 || (long) paddedCapacity * 64 > Integer.MAX_VALUE) {
+            // the f32 scratch holds a block of one head and score rows of the whole context
+            throw new IllegalArgumentException("context " + capacity + " with heads of " + headDim + " is too large");
         }
+        this.pages = new MemorySegment[layers][(capacity + KEY_BLOCK - 1) / KEY_BLOCK];
+        Arena a = Arena.ofShared();
+        this.arena = a;
+        this.cleanable = CLEANER.register(this, a::close); // must not capture this
     }
 
     static KvCache create(KvCacheType type, int layers, int capacity, int kvHeads, int headDim) {
@@ -45,33 +82,144 @@ abstract class KvCache {
         };
     }
 
+    /** Positions held by page {@code p}: {@link #KEY_BLOCK}, less for a short last page (tile multiple). */
+    final int pageWidth(int p) {
+        int start = p * KEY_BLOCK;
+        return Math.min(KEY_BLOCK, paddedCapacity - start);
+    }
+
+    /** Bytes of page {@code p} of one layer (keys and values). */
+    private long pageBytes(int p) {
+        return 2L * kvDim * pageWidth(p) * valueBytes;
+    }
+
+    /** Byte offset of the values within a page of width {@code pw}. */
+    final long valuesOffset(int pw) {
+        return (long) kvDim * pw * valueBytes;
+    }
+
+    /** Page {@code p} of {@code layer}, allocated (zeroed) now if it is not yet. */
+    private MemorySegment page(int layer, int p) {
+        MemorySegment s = pages[layer][p];
+        if (s == null) {
+            if (closed) {
+                throw new IllegalStateException("the KV cache is closed");
+            }
+            long bytes = pageBytes(p);
+            s = arena.allocate(bytes, 64);
+            pages[layer][p] = s;
+            committed += bytes;
+        }
+        return s;
+    }
+
     /**
      * Stores the keys and values of positions {@code pos .. pos + n - 1} of {@code layer}: position
      * {@code pos + t} takes the {@code kvDim} values at {@code k[kOff + t * kvDim]} and
-     * {@code v[vOff + t * kvDim]}.
+     * {@code v[vOff + t * kvDim]}. Allocates the pages the positions fall in when needed.
      */
-    abstract void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff);
+    final void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff) {
+        Objects.checkIndex(layer, layers);
+        Objects.checkFromIndexSize(pos, n, capacity);
+        int t = 0;
+        while (t < n) {
+            int p = (pos + t) / KEY_BLOCK;
+            int slot = pos + t - p * KEY_BLOCK;
+            int m = Math.min(n - t, KEY_BLOCK - slot);
+            storeInPage(page(layer, p), pageWidth(p), slot, m, k, kOff + t * kvDim, v, vOff + t * kvDim);
+            t += m;
+        }
+        Reference.reachabilityFence(this);
+    }
 
     /** Stores one position. */
     final void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
         store(layer, pos, 1, k, kOff, v, vOff);
     }
 
-    /** Bytes of storage held. */
-    abstract long byteSize();
+    /**
+     * Writes {@code n} positions into {@code page} (width {@code pw}) from slot {@code slot} on,
+     * taking rows of {@code kvDim} values from {@code k} and {@code v} as in {@link #store}.
+     */
+    abstract void storeInPage(MemorySegment page, int pw, int slot, int n, float[] k, int kOff, float[] v, int vOff);
+
+    /** Converts {@code n} consecutive stored values at byte {@code offset} of {@code page} to f32. */
+    abstract void load(MemorySegment page, long offset, float[] dst, int dstOff, int n);
+
+    /** Bytes the cache holds once every position is used (reserved; the last page may be narrower). */
+    final long byteSize() {
+        return 2L * layers * kvDim * paddedCapacity * valueBytes;
+    }
+
+    /** Bytes of the pages allocated so far (committed): grows with the positions stored. */
+    final long committedBytes() {
+        return committed;
+    }
+
+    /**
+     * Frees every page now. Idempotent; storing or attending afterwards fails with
+     * {@link IllegalStateException}. Must not run while another thread uses the cache.
+     */
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            for (MemorySegment[] l : pages) {
+                java.util.Arrays.fill(l, null);
+            }
+            committed = 0;
+            cleanable.clean();
+        }
+    }
+
+    final boolean isClosed() {
+        return closed;
+    }
+
+    /** The page holding block {@code jb} (a multiple of {@link #KEY_BLOCK}), which must have been stored. */
+    private MemorySegment storedPage(int layer, int jb) {
+        MemorySegment s = pages[layer][jb / KEY_BLOCK];
+        if (s == null) {
+            throw new IllegalStateException(closed ? "the KV cache is closed"
+                    : "positions from " + jb + " of layer " + layer + " were never stored");
+        }
+        return s;
+    }
 
     /**
      * Points {@code sc.src/srcOff/srcStride} at f32 keys of positions {@code [jb, jb + nk)} of one
-     * kv head, transposed: key {@code j}, dimension {@code d} at {@code src[srcOff + d * srcStride + j]},
-     * readable for {@code j < nk} rounded up to a vector.
+     * kv head ({@code jb} a multiple of {@link #KEY_BLOCK}, {@code nk <= KEY_BLOCK}), transposed: key
+     * {@code j}, dimension {@code d} at {@code src[srcOff + d * srcStride + j]}, readable for
+     * {@code j < nk} rounded up to a vector.
      */
-    abstract void keyBlock(int layer, int kvHead, int jb, int nk, Scratch sc);
+    final void keyBlock(int layer, int kvHead, int jb, int nk, Scratch sc) {
+        MemorySegment page = storedPage(layer, jb);
+        int pw = pageWidth(jb / KEY_BLOCK);
+        int l = AttentionKernels.L;
+        int width = Math.min(pw, (nk + l - 1) / l * l);
+        float[] dst = sc.kt;
+        long row = (long) kvHead * headDim * pw;
+        for (int d = 0; d < headDim; d++) {
+            load(page, (row + (long) d * pw) * valueBytes, dst, d * KEY_BLOCK, width);
+        }
+        sc.src = dst;
+        sc.srcOff = 0;
+        sc.srcStride = KEY_BLOCK;
+    }
 
     /**
      * Points {@code sc.src/srcOff/srcStride} at f32 values of positions {@code [jb, jb + nk)}: value
      * {@code j}, dimension {@code d} at {@code src[srcOff + j * srcStride + d]}.
      */
-    abstract void valueBlock(int layer, int kvHead, int jb, int nk, Scratch sc);
+    final void valueBlock(int layer, int kvHead, int jb, int nk, Scratch sc) {
+        MemorySegment page = storedPage(layer, jb);
+        int pw = pageWidth(jb / KEY_BLOCK);
+        long off = valuesOffset(pw) + (long) kvHead * pw * headDim * valueBytes;
+        load(page, off, sc.v, 0, nk * headDim);
+        sc.src = sc.v;
+        sc.srcOff = 0;
+        sc.srcStride = headDim;
+    }
 
     /** Per-thread scratch for {@link #attend} with up to {@code maxRows} query rows. */
     Scratch newScratch(int maxRows) {
@@ -128,6 +276,7 @@ abstract class KvCache {
                 System.arraycopy(acc, (t * group + g) * hd, out, outOff + t * outStride + g * hd, hd);
             }
         }
+        Reference.reachabilityFence(this);
     }
 
     /** Scratch buffers of one attention worker, and the block view handed out by the cache. */

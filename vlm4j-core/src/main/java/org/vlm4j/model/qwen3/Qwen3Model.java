@@ -120,7 +120,10 @@ public final class Qwen3Model implements LanguageModel, AutoCloseable {
         return config.contextLength();
     }
 
-    /** A state with the default batch size and an F32 KV cache. */
+    /**
+     * A state with the default batch size and an exact F32 KV cache (the reference configuration;
+     * front ends choose F16 through {@code LoadOptions}, as llama.cpp does).
+     */
     @Override
     public Qwen3State newState(int contextSize, WorkerPool pool) {
         return newState(contextSize, Qwen3State.DEFAULT_BATCH, KvCacheType.F32, pool);
@@ -143,7 +146,11 @@ public final class Qwen3Model implements LanguageModel, AutoCloseable {
         return new Qwen3State(this, contextSize, Math.min(maxBatch, contextSize), kvType, pool);
     }
 
-    /** Bytes the KV cache of a state of {@code contextSize} positions takes. */
+    /**
+     * Nominal bytes of a full KV cache of {@code contextSize} positions (a state's own figure,
+     * {@link Qwen3State#kvCacheBytes()}, also counts the padding of its keys; its pages are only
+     * allocated as positions are used).
+     */
     public long kvCacheBytes(int contextSize, KvCacheType type) {
         return 2L * config.layers() * contextSize * config.kvDim() * type.bytesPerValue();
     }

@@ -22,6 +22,10 @@ import org.vlm4j.tensor.WorkerPool;
  *
  * <p>RoPE angles follow llama.cpp (whose F32 outputs are the goldens): {@code theta_i = pos *
  * base^(-2i/d)} built by repeated float multiplication, cos/sin in float.
+ *
+ * <p>The KV cache is off the Java heap and committed page by page as positions are stored
+ * ({@link #kvCacheCommittedBytes()}); pages survive {@link #truncate}/{@link #reset} for reuse and
+ * are freed by {@link #close()} (or, for a state dropped without closing, by the garbage collector).
  */
 public final class Qwen3State implements SequenceState {
     /** Default prefill batch (positions per pass). */
@@ -33,6 +37,7 @@ public final class Qwen3State implements SequenceState {
     private final Qwen3Config c;
     private final WorkerPool pool;
     private final KvCache kv;
+    private final KvCacheType kvType;
     private final int capacity;
     private final int maxBatch;
     private int position;
@@ -83,6 +88,7 @@ public final class Qwen3State implements SequenceState {
         this.capacity = capacity;
         this.maxBatch = maxBatch;
         this.kv = KvCache.create(kvType, c.layers(), capacity, c.kvHeads(), c.headDim());
+        this.kvType = kvType;
         this.hidden = c.hidden();
         this.qDim = c.qDim();
         this.kvDim = c.kvDim();
@@ -151,9 +157,37 @@ public final class Qwen3State implements SequenceState {
         return maxBatch;
     }
 
-    /** Bytes held by the KV cache. */
+    /**
+     * Bytes the KV cache holds once every position is used (reserved, not necessarily allocated:
+     * see {@link #kvCacheCommittedBytes()}).
+     */
     public long kvCacheBytes() {
         return kv.byteSize();
+    }
+
+    /**
+     * Bytes of KV-cache pages allocated so far: 256 positions per page and
+     * layer, allocated when a position in them is first stored and kept until {@link #close()}.
+     */
+    public long kvCacheCommittedBytes() {
+        return kv.committedBytes();
+    }
+
+    /** Element type of the KV cache. */
+    public KvCacheType kvCacheType() {
+        return kvType;
+    }
+
+    /** Frees the KV cache now (idempotent); computing afterwards throws {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        kv.close();
+    }
+
+    private void checkOpen() {
+        if (kv.isClosed()) {
+            throw new IllegalStateException("this sequence state is closed");
+        }
     }
 
     @Override
@@ -198,6 +232,7 @@ public final class Qwen3State implements SequenceState {
         if (token < 0 || token >= c.vocabSize()) {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + c.vocabSize() + ")");
         }
+        checkOpen();
         if (position >= capacity) {
             throw new ContextFullException(position, 1, capacity);
         }
@@ -209,6 +244,7 @@ public final class Qwen3State implements SequenceState {
     }
 
     private void validate(ModelInput input) {
+        checkOpen();
         int n = input.length();
         if ((long) position + n > capacity) {
             throw new ContextFullException(position, n, capacity);

@@ -1,15 +1,22 @@
 package org.vlm4j.model.qwen3;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The blocked, register-tiled attention of both caches against a direct double-precision
  * computation, on shapes the tiny model does not have: odd head dimensions and group sizes (row
- * and lane remainders), several query tokens, and contexts crossing the key-block size.
+ * and lane remainders), several query tokens, and contexts crossing the key-block (page) size;
+ * and the paging itself: stores that straddle pages, memory committed page by page, limits.
  */
 class KvCacheAttentionTest {
 
@@ -82,5 +89,130 @@ class KvCacheAttentionTest {
             }
         }
         assertTrue(worst < 2e-5, type + " hd=" + hd + " group=" + group + " tokens=" + tokens + " p0=" + p0 + ": " + worst);
+    }
+
+    static float[] gaussian(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    /** Stores of many positions at once, straddling page boundaries, hold exactly what one-by-one stores hold. */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void batchedStoresAcrossPagesEqualSinglePositionStores(KvCacheType type) {
+        int kvHeads = 2;
+        int hd = 24;
+        int kvDim = kvHeads * hd;
+        int capacity = 700; // pages of 256, 256 and a narrower last one
+        int n = 650;
+        SplittableRandom r = new SplittableRandom(5);
+        float[] k = gaussian(r, n * kvDim);
+        float[] v = gaussian(r, n * kvDim);
+        try (KvCache one = KvCache.create(type, 2, capacity, kvHeads, hd);
+                KvCache batched = KvCache.create(type, 2, capacity, kvHeads, hd)) {
+            for (int p = 0; p < n; p++) {
+                one.store(1, p, k, p * kvDim, v, p * kvDim);
+            }
+            int[] cuts = {0, 200, 300, 511, 513, 650}; // 200..300 and 300..511 straddle 256, 511..513 straddles 512
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                int p0 = cuts[i];
+                batched.store(1, p0, cuts[i + 1] - p0, k, p0 * kvDim, v, p0 * kvDim);
+            }
+            KvCache.Scratch a = one.newScratch(6);
+            KvCache.Scratch b = batched.newScratch(6);
+            for (int jb = 0; jb < n; jb += KvCache.KEY_BLOCK) {
+                int nk = Math.min(KvCache.KEY_BLOCK, n - jb);
+                for (int h = 0; h < kvHeads; h++) {
+                    one.keyBlock(1, h, jb, nk, a);
+                    batched.keyBlock(1, h, jb, nk, b);
+                    assertArrayEquals(a.kt, b.kt, type + " keys of block " + jb + ", head " + h);
+                    for (int d = 0; d < hd; d++) { // and they are the stored keys, transposed
+                        for (int j = 0; j < nk; j++) {
+                            float want = k[(jb + j) * kvDim + h * hd + d];
+                            want = type == KvCacheType.F16 ? Float.float16ToFloat(Float.floatToFloat16(want)) : want;
+                            assertEquals(want, a.kt[d * KvCache.KEY_BLOCK + j], "key " + (jb + j) + "/" + d);
+                        }
+                    }
+                    one.valueBlock(1, h, jb, nk, a);
+                    batched.valueBlock(1, h, jb, nk, b);
+                    assertArrayEquals(Arrays.copyOf(a.v, nk * hd), Arrays.copyOf(b.v, nk * hd), "values of block " + jb);
+                    float want = v[(jb + nk - 1) * kvDim + h * hd + hd - 1];
+                    want = type == KvCacheType.F16 ? Float.float16ToFloat(Float.floatToFloat16(want)) : want;
+                    assertEquals(want, a.v[(nk - 1) * hd + hd - 1]);
+                }
+            }
+            float[] q = gaussian(r, 3 * kvHeads * 2 * hd);
+            float[] oa = new float[q.length];
+            float[] ob = new float[q.length];
+            int qDim = kvHeads * 2 * hd;
+            for (int h = 0; h < kvHeads; h++) {
+                one.attend(1, h, n - 3, 3, 2, 0.2f, q, h * 2 * hd, qDim, oa, h * 2 * hd, qDim, a);
+                batched.attend(1, h, n - 3, 3, 2, 0.2f, q, h * 2 * hd, qDim, ob, h * 2 * hd, qDim, b);
+            }
+            assertArrayEquals(oa, ob);
+            assertEquals(one.committedBytes(), batched.committedBytes());
+        }
+    }
+
+    /** Pages are allocated when first stored into, per layer: memory follows the positions used. */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void committedMemoryGrowsPageByPage(KvCacheType type) {
+        int kvHeads = 2;
+        int hd = 16;
+        int kvDim = kvHeads * hd;
+        int layers = 3;
+        int capacity = 1000;
+        int bytes = type.bytesPerValue();
+        long page = 2L * kvDim * KvCache.KEY_BLOCK * bytes;
+        float[] row = new float[2 * KvCache.KEY_BLOCK * kvDim];
+        try (KvCache c = KvCache.create(type, layers, capacity, kvHeads, hd)) {
+            int tile = AttentionKernels.KEY_TILE;
+            int padded = (capacity + tile - 1) / tile * tile;
+            assertEquals(2L * layers * kvDim * padded * bytes, c.byteSize(), "reserved: every position, keys padded to the tile");
+            assertEquals(0, c.committedBytes(), "nothing is allocated before the first store");
+            c.store(0, 0, row, 0, row, 0);
+            assertEquals(page, c.committedBytes(), "one page of one layer");
+            c.store(0, 255, row, 0, row, 0);
+            assertEquals(page, c.committedBytes(), "position 255 is on the same page");
+            c.store(0, 250, 10, row, 0, row, 0); // 250..259 straddles into the second page
+            assertEquals(2 * page, c.committedBytes());
+            for (int l = 1; l < layers; l++) {
+                c.store(l, 0, 300, row, 0, row, 0);
+            }
+            assertEquals(3 * 2 * page, c.committedBytes(), "300 positions = 2 pages in each of 3 layers");
+            for (int l = 0; l < layers; l++) {
+                c.store(l, 768, capacity - 768, row, 0, row, 0);
+            }
+            long last = 2L * kvDim * (padded - 768) * bytes; // the last page is only as wide as the context needs
+            assertEquals(3 * (2 * page + last), c.committedBytes());
+            for (int l = 0; l < layers; l++) {
+                c.store(l, 512, 1, row, 0, row, 0);
+            }
+            assertEquals(c.byteSize(), c.committedBytes(), "a full cache commits what it reserves");
+        }
+    }
+
+    @Test
+    void storesBeyondTheCapacityOrAfterCloseFail() {
+        KvCache c = KvCache.create(KvCacheType.F16, 2, 300, 1, 8);
+        float[] row = new float[8 * 10];
+        c.store(0, 290, 10, row, 0, row, 0);
+        long committed = c.committedBytes();
+        assertThrows(IndexOutOfBoundsException.class, () -> c.store(0, 295, 6, row, 0, row, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.store(0, -1, row, 0, row, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.store(2, 0, row, 0, row, 0));
+        assertEquals(committed, c.committedBytes(), "a refused store allocates nothing");
+        KvCache.Scratch sc = c.newScratch(1);
+        assertThrows(IllegalStateException.class, () -> c.keyBlock(1, 0, 0, 1, sc), "layer 1 was never stored");
+        c.close();
+        c.close(); // idempotent
+        assertEquals(0, c.committedBytes());
+        var e = assertThrows(IllegalStateException.class, () -> c.store(0, 0, row, 0, row, 0));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> c.keyBlock(0, 0, 256, 10, sc));
     }
 }

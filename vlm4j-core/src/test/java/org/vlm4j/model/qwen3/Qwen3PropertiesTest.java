@@ -11,13 +11,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.vlm4j.model.ContextFullException;
 import org.vlm4j.model.ModelInput;
 import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Invariants of the forward pass that do not need a golden: batching, chunking, logit selection,
- * embedding-row input, truncation and context limits.
+ * embedding-row input, truncation and context limits, for both KV-cache types, within a page and
+ * across the 256-position pages of the cache; and the cache's memory following the positions used.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class Qwen3PropertiesTest {
@@ -46,27 +49,52 @@ class Qwen3PropertiesTest {
         return a;
     }
 
-    @Test
-    void batchedPrefillEqualsSingleTokenSteps() {
-        float[][] batch = model.newState(64, pool).append(ModelInput.tokens(prompt), range(prompt.length));
-        Qwen3State st = model.newState(64, pool);
+    /**
+     * How far two ways of computing the same logits may differ: batched and single-token products
+     * round differently in the last bits, and an F16 cache can turn such a difference into one f16
+     * step (2^-11 relative) of a key or value, so F16 gets 1e-3 (an indexing or paging error moves
+     * logits by far more).
+     */
+    static float tol(KvCacheType type) {
+        return type == KvCacheType.F32 ? 1e-4f : 1e-3f;
+    }
+
+    static Qwen3State state(int context, KvCacheType type) {
+        return model.newState(context, Qwen3State.DEFAULT_BATCH, type, pool);
+    }
+
+    /** {@code n} ordinary token ids: the prompt repeated. */
+    static int[] longPrompt(int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = prompt[i % prompt.length];
+        }
+        return ids;
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void batchedPrefillEqualsSingleTokenSteps(KvCacheType type) {
+        float[][] batch = state(64, type).append(ModelInput.tokens(prompt), range(prompt.length));
+        Qwen3State st = state(64, type);
         for (int i = 0; i < prompt.length; i++) {
             float[] step = st.decode(prompt[i]);
             float d = TextGolden.maxAbsDiff(batch[i], step);
-            assertTrue(d <= 1e-4f, "position " + i + ": " + d);
+            assertTrue(d <= tol(type), type + " position " + i + ": " + d);
         }
         assertEquals(prompt.length, st.position());
     }
 
-    @Test
-    void chunkedPrefillEqualsOneBatch() {
-        float[][] one = model.newState(64, pool).append(ModelInput.tokens(prompt), range(prompt.length));
-        Qwen3State small = model.newState(64, 5, KvCacheType.F32, pool);
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void chunkedPrefillEqualsOneBatch(KvCacheType type) {
+        float[][] one = state(64, type).append(ModelInput.tokens(prompt), range(prompt.length));
+        Qwen3State small = model.newState(64, 5, type, pool);
         int[] some = {0, 4, 5, 6, 17, 31, 32};
         float[][] chunked = small.append(ModelInput.tokens(prompt), some);
         for (int i = 0; i < some.length; i++) {
             float d = TextGolden.maxAbsDiff(one[some[i]], chunked[i]);
-            assertTrue(d <= 1e-4f, "index " + some[i] + ": " + d);
+            assertTrue(d <= tol(type), type + " index " + some[i] + ": " + d);
         }
     }
 
@@ -107,9 +135,68 @@ class Qwen3PropertiesTest {
         assertTrue(TextGolden.maxAbsDiff(a, d) <= 1e-4f, "chunked prefill rounds like one batch within 1e-4");
     }
 
-    @Test
-    void truncateAndReappendReproducesLogits() {
-        Qwen3State st = model.newState(64, pool);
+    /**
+     * Past the first page: one batch of 600 positions equals single-token steps, and chunked
+     * prefills whose chunks straddle the page boundaries at 256 and 512.
+     */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void longContextAcrossPagesEqualsStepsAndChunks(KvCacheType type) {
+        int n = 600;
+        int[] ids = longPrompt(n);
+        int[] at = {0, 255, 256, 257, 300, 511, 512, 599};
+        float[][] batch = state(1000, type).append(ModelInput.tokens(ids), at);
+        Qwen3State steps = state(1000, type);
+        int ai = 0;
+        for (int i = 0; i < n; i++) {
+            float[] lg = steps.decode(ids[i]);
+            if (ai < at.length && at[ai] == i) {
+                float d = TextGolden.maxAbsDiff(batch[ai], lg);
+                assertTrue(d <= tol(type), type + " position " + i + ": " + d);
+                ai++;
+            }
+        }
+        Qwen3State chunked = model.newState(1000, 100, type, pool); // chunk 200..299 straddles 256, 500..599 straddles 512
+        float[][] c = chunked.append(ModelInput.tokens(ids), at);
+        for (int i = 0; i < at.length; i++) {
+            float d = TextGolden.maxAbsDiff(batch[i], c[i]);
+            assertTrue(d <= tol(type), type + " chunked, position " + at[i] + ": " + d);
+        }
+        // rewinding into the first page and re-appending reuses the pages and reproduces the logits
+        long committed = chunked.kvCacheCommittedBytes();
+        chunked.truncate(250);
+        float[][] again = chunked.append(ModelInput.tokens(ids, 250, n - 250), new int[] {599 - 250});
+        assertEquals(committed, chunked.kvCacheCommittedBytes());
+        assertTrue(TextGolden.maxAbsDiff(c[at.length - 1], again[0]) <= tol(type));
+    }
+
+    /** The KV cache commits 256-position pages per layer as positions are used, and close() frees them. */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void kvCacheMemoryFollowsThePositionsUsed(KvCacheType type) {
+        long page = 2L * KvCache.KEY_BLOCK * 64 * type.bytesPerValue(); // K and V of 256 positions of one layer
+        Qwen3State st = state(4096, type);
+        assertEquals(0, st.kvCacheCommittedBytes());
+        assertEquals(2L * 2 * 4096 * 64 * type.bytesPerValue(), st.kvCacheBytes(), "reserved for the whole context");
+        st.append(ModelInput.tokens(prompt));
+        assertEquals(2 * page, st.kvCacheCommittedBytes(), "33 positions: one page in each of 2 layers");
+        st.append(ModelInput.tokens(longPrompt(300)));
+        assertEquals(2 * 2 * page, st.kvCacheCommittedBytes(), "333 positions: two pages per layer");
+        st.reset();
+        st.append(ModelInput.tokens(prompt));
+        assertEquals(2 * 2 * page, st.kvCacheCommittedBytes(), "pages are kept for reuse after a reset");
+        st.close();
+        assertEquals(0, st.kvCacheCommittedBytes());
+        st.close();
+        var e = assertThrows(IllegalStateException.class, () -> st.decode(1));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> st.append(ModelInput.tokens(prompt)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void truncateAndReappendReproducesLogits(KvCacheType type) {
+        Qwen3State st = state(64, type);
         float[] full = st.append(ModelInput.tokens(prompt)).clone();
         st.truncate(20);
         assertEquals(20, st.position());
@@ -120,9 +207,10 @@ class Qwen3PropertiesTest {
         assertEquals(0, st.position());
     }
 
-    @Test
-    void overlongInputFailsCleanlyAndStateStaysUsable() {
-        Qwen3State st = model.newState(40, pool);
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void overlongInputFailsCleanlyAndStateStaysUsable(KvCacheType type) {
+        Qwen3State st = state(40, type);
         int[] tooLong = Arrays.copyOf(prompt, 41);
         var e = assertThrows(ContextFullException.class, () -> st.append(ModelInput.tokens(tooLong)));
         assertTrue(e.getMessage().contains("41") && e.getMessage().contains("40"), e.getMessage());
@@ -131,8 +219,8 @@ class Qwen3PropertiesTest {
         assertEquals(33, st.position());
         assertThrows(ContextFullException.class, () -> st.append(ModelInput.tokens(new int[8])));
         assertEquals(33, st.position());
-        float[] ref = model.newState(64, pool).append(ModelInput.tokens(prompt));
-        assertTrue(TextGolden.maxAbsDiff(ref, logits) <= 1e-4f, "a refused input leaves the state as it was");
+        float[] ref = state(64, type).append(ModelInput.tokens(prompt));
+        assertTrue(TextGolden.maxAbsDiff(ref, logits) <= tol(type), "a refused input leaves the state as it was");
         for (int i = 0; i < 7; i++) {
             st.decode(1);
         }
@@ -162,11 +250,12 @@ class Qwen3PropertiesTest {
      * pool runs every chunk inline, so this measures the model code alone (a multi-thread pool may
      * keep a little bookkeeping per parallel region).
      */
-    @Test
-    void decodeStepsAllocateNothing() {
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void decodeStepsAllocateNothing(KvCacheType type) {
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         WorkerPool inline = WorkerPool.create(1);
-        Qwen3State st = model.newState(1024, inline);
+        Qwen3State st = model.newState(1024, Qwen3State.DEFAULT_BATCH, type, inline);
         st.append(ModelInput.tokens(prompt));
         int token = 5;
         long best = Long.MAX_VALUE;
