@@ -26,7 +26,7 @@ final class GemmVectors {
 
     /** Weight rows per tile (two float vectors). */
     static final int MR = 2 * L;
-    /** Tokens per tile. */
+    /** Tokens per tile ({@link #kernelPacked} and {@link #packTile} are written for exactly 4). */
     static final int NR = 4;
 
     /**
