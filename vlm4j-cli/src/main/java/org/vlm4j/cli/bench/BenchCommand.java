@@ -42,6 +42,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Tokens decoded one at a time (tg test; 0 skips it). Default: ${DEFAULT-VALUE}.")
     int genTokens;
 
+    @Option(names = {"-d", "--n-depth"}, paramLabel = "N", defaultValue = "0",
+            description = "Positions already in the KV cache (filled untimed) when the pp and tg tests start, as in a long "
+                    + "conversation. Default: ${DEFAULT-VALUE}.")
+    int depth;
+
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "5",
             description = "Timed repetitions of each test, after one warm-up run. Default: ${DEFAULT-VALUE}.")
     int repetitions;
@@ -100,11 +105,14 @@ public final class BenchCommand implements Callable<Integer> {
         int t = threads != null ? threads : WorkerPool.defaultThreads();
         check(t >= 1, "-t/--threads must be >= 1, got " + t);
         check(contextSize >= 0, "-c/--ctx-size must be >= 0, got " + contextSize);
-        int need = Math.max(promptTokens, genTokens > 0 ? genTokens + 1 : 0);
+        check(depth >= 0, "-d/--n-depth must be >= 0, got " + depth);
+        check(depth == 0 || promptTokens > 0 || genTokens > 0, "-d/--n-depth needs a pp or tg test (-p or -n > 0)");
+        long need = (long) depth + Math.max(promptTokens, genTokens > 0 ? genTokens + 1 : 0);
+        check(need <= Integer.MAX_VALUE / 2, "-d/--n-depth " + depth + " is too large");
         check(contextSize == 0 || contextSize >= need, "-c/--ctx-size " + contextSize + " is too small for the tests: they need "
-                + need + " positions (-p " + promptTokens + ", 1 + -n " + genTokens + ")");
+                + need + " positions (-d " + depth + " + " + (promptTokens >= genTokens + 1 ? "-p " + promptTokens : "1 + -n " + genTokens) + ")");
         return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed,
-                org.vlm4j.cli.ModelOptions.kvCacheType(spec.commandLine(), kvType));
+                org.vlm4j.cli.ModelOptions.kvCacheType(spec.commandLine(), kvType), depth);
     }
 
     private void check(boolean ok, String message) {

@@ -27,10 +27,10 @@ public final class BenchReport {
         int threads = r.settings().threads();
         ModelFacts t = r.text();
         if (r.prefill() != null) {
-            rows.add(row(t, threads, "pp" + r.settings().promptTokens(), fmt(r.prefill()), ""));
+            rows.add(row(t, threads, "pp" + r.settings().promptTokens() + r.settings().depthLabel(), fmt(r.prefill()), ""));
         }
         if (r.decode() != null) {
-            rows.add(row(t, threads, "tg" + r.settings().genTokens(), fmt(r.decode()), ""));
+            rows.add(row(t, threads, "tg" + r.settings().genTokens() + r.settings().depthLabel(), fmt(r.decode()), ""));
         }
         if (r.vision() != null) {
             rows.add(row(r.visionFile(), threads, "tile" + r.tileSize(), "", fmt(r.vision())));
@@ -105,6 +105,7 @@ public final class BenchReport {
         field(sb, "load_vision_ms", num(r.loadVisionMs()));
         field(sb, "n_prompt", Integer.toString(s.promptTokens()));
         field(sb, "n_gen", Integer.toString(s.genTokens()));
+        field(sb, "n_depth", Integer.toString(s.depth()));
         field(sb, "repetitions", Integer.toString(s.repetitions()));
         field(sb, "threads", Integer.toString(s.threads()));
         field(sb, "context_size", Integer.toString(r.contextSize()));

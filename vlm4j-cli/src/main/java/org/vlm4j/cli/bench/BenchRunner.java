@@ -24,6 +24,8 @@ import org.vlm4j.model.qwen3.Qwen3State;
  *       of the last position only, like llama-bench);</li>
  *   <li><b>tg</b>: an emptied state gets a 1-token prompt (untimed), then {@code n} single-token
  *       decode steps are timed;</li>
+ *   <li>with a depth {@code d}, both start from a state that already holds {@code d} random
+ *       positions, appended untimed after emptying it (llama-bench's {@code -d});</li>
  *   <li><b>vision</b>: one tile of random normalised pixels through the ViT and the projector.</li>
  * </ul>
  * The text tests share one state of {@link BenchSettings#effectiveContext()} positions, created
@@ -78,11 +80,12 @@ public final class BenchRunner {
         long kvCommitted = 0;
         if (s.promptTokens() > 0 || s.genTokens() > 0) {
             Qwen3State state = text.newState(ctx, Qwen3State.DEFAULT_BATCH, s.kvCacheType(), vlm.pool());
+            ModelInput history = s.depth() > 0 ? ModelInput.tokens(rnd.tokens(s.depth())) : null;
             if (s.promptTokens() > 0) {
-                pp = prefill(state, rnd.tokens(s.promptTokens()));
+                pp = prefill(state, history, rnd.tokens(s.promptTokens()));
             }
             if (s.genTokens() > 0) {
-                tg = decode(state, rnd.tokens(1)[0], rnd.tokens(s.genTokens()));
+                tg = decode(state, history, rnd.tokens(1)[0], rnd.tokens(s.genTokens()));
             }
             kvCommitted = state.kvCacheCommittedBytes();
             state.close();
@@ -95,12 +98,20 @@ public final class BenchRunner {
                 Platform.os());
     }
 
-    private Samples prefill(Qwen3State state, int[] ids) {
+    /** Empties the state and fills it with {@code history} (untimed), if any. */
+    private static void start(Qwen3State state, ModelInput history) {
+        state.reset();
+        if (history != null) {
+            state.append(history);
+        }
+    }
+
+    private Samples prefill(Qwen3State state, ModelInput history, int[] ids) {
         ModelInput input = ModelInput.tokens(ids);
         double[] sec = new double[s.repetitions()];
         for (int i = -1; i < sec.length; i++) {
-            report("pp" + ids.length, i);
-            state.reset();
+            report("pp" + ids.length + s.depthLabel(), i);
+            start(state, history);
             long t0 = System.nanoTime();
             state.append(input);
             long t1 = System.nanoTime();
@@ -111,11 +122,11 @@ public final class BenchRunner {
         return Samples.ratesFromSeconds(ids.length, sec);
     }
 
-    private Samples decode(Qwen3State state, int first, int[] ids) {
+    private Samples decode(Qwen3State state, ModelInput history, int first, int[] ids) {
         double[] sec = new double[s.repetitions()];
         for (int i = -1; i < sec.length; i++) {
-            report("tg" + ids.length, i);
-            state.reset();
+            report("tg" + ids.length + s.depthLabel(), i);
+            start(state, history);
             state.decode(first);
             long t0 = System.nanoTime();
             for (int id : ids) {

@@ -15,28 +15,41 @@ import org.vlm4j.model.qwen3.KvCacheType;
  * @param contextSize KV-cache positions of the states, 0 = just what each test needs
  * @param seed seed of the random token ids and pixels
  * @param kvCacheType element type of the text state's KV cache
+ * @param depth positions already in the KV cache (filled untimed) when the pp and tg tests start,
+ *     as llama-bench's {@code -d}
  */
 public record BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
-        int contextSize, long seed, KvCacheType kvCacheType) {
+        int contextSize, long seed, KvCacheType kvCacheType, int depth) {
 
     public BenchSettings {
         java.util.Objects.requireNonNull(model, "model");
         java.util.Objects.requireNonNull(kvCacheType, "kvCacheType");
-        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || threads < 1 || contextSize < 0) {
+        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || threads < 1 || contextSize < 0 || depth < 0) {
             throw new IllegalArgumentException("invalid benchmark settings " + promptTokens + "/" + genTokens + "/"
-                    + repetitions + "/" + threads + "/" + contextSize);
+                    + repetitions + "/" + threads + "/" + contextSize + "/" + depth);
         }
     }
 
     /** Settings with the default KV cache type (F16, as llama-bench's default). */
     public BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
             int contextSize, long seed) {
-        this(model, mmproj, promptTokens, genTokens, repetitions, threads, contextSize, seed, KvCacheType.F16);
+        this(model, mmproj, promptTokens, genTokens, repetitions, threads, contextSize, seed, KvCacheType.F16, 0);
     }
 
-    /** KV positions each state needs: {@code -c} if given, else room for the larger test. */
+    /** Settings at depth 0. */
+    public BenchSettings(Path model, Path mmproj, int promptTokens, int genTokens, int repetitions, int threads,
+            int contextSize, long seed, KvCacheType kvCacheType) {
+        this(model, mmproj, promptTokens, genTokens, repetitions, threads, contextSize, seed, kvCacheType, 0);
+    }
+
+    /** KV positions each state needs: {@code -c} if given, else the depth plus room for the larger test. */
     public int effectiveContext() {
-        int need = Math.max(Math.max(promptTokens, genTokens + 1), 1);
+        int need = depth + Math.max(Math.max(promptTokens, genTokens + 1), 1);
         return contextSize > 0 ? contextSize : need;
+    }
+
+    /** The test's label suffix, as llama-bench's: {@code " @ d2048"}, or empty at depth 0. */
+    public String depthLabel() {
+        return depth > 0 ? " @ d" + depth : "";
     }
 }

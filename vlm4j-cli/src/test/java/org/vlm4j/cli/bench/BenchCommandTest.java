@@ -148,6 +148,9 @@ class BenchCommandTest {
             {"bench", "-m", m, "-c", "-1"},
             {"bench", "-m", m, "-p", "16", "-c", "8"},
             {"bench", "-m", m, "-p", "0", "-n", "8", "-c", "8"},
+            {"bench", "-m", m, "-d", "-1"},
+            {"bench", "-m", m, "-p", "0", "-n", "0", "-d", "8"},
+            {"bench", "-m", m, "-p", "16", "-n", "0", "-d", "8", "-c", "20"},
             {"bench", "-m", m, "--bogus"}}) {
             Cli r = Cli.run(args);
             String ctx = String.join(" ", args) + "\n" + r;
@@ -159,6 +162,37 @@ class BenchCommandTest {
         }
         Cli small = Cli.run("bench", "-m", m, "-p", "16", "-c", "8");
         assertTrue(small.err().contains("-c/--ctx-size 8 is too small"), small.err());
+        Cli deep = Cli.run("bench", "-m", m, "-p", "16", "-n", "0", "-d", "8", "-c", "20");
+        assertTrue(deep.err().startsWith("vlm4j: error: -c/--ctx-size 20 is too small for the tests: they need 24 positions (-d 8 + -p 16)"),
+                deep.err());
+    }
+
+    @Test
+    void depthFillsTheCacheFirstAndLabelsTheTests() throws Exception {
+        Cli r = Cli.run("bench", "-m", text(), "-p", "8", "-n", "4", "-d", "40", "-r", "1", "-t", "2");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("| pp8 @ d40 |"), r.out());
+        assertTrue(r.out().contains("| tg4 @ d40 |"), r.out());
+        Cli j = Cli.run("bench", "-m", text(), "-p", "8", "-n", "4", "-d", "40", "-r", "1", "-t", "2", "--json");
+        assertEquals(0, j.status(), j.toString());
+        JsonNode n = new ObjectMapper().readTree(j.out());
+        assertEquals(40, n.get("n_depth").asInt());
+        assertEquals(48, n.get("context_size").asInt()); // depth + the larger test
+        assertTrue(n.get("pp_tok_s").asDouble() > 0 && n.get("tg_tok_s").asDouble() > 0, j.out());
+        // the depth really is in the cache: past 256 positions every layer holds a second page
+        // (same context, so both use full-width pages: one per layer, then two)
+        double shallow = committedMb("-p", "8", "-n", "0", "-r", "1", "-c", "600");
+        double deep = committedMb("-p", "8", "-n", "0", "-r", "1", "-c", "600", "-d", "300");
+        assertTrue(shallow > 0, "committed " + shallow);
+        assertEquals(2 * shallow, deep, 1e-3); // the JSON rounds to 4 decimals
+    }
+
+    private static double committedMb(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("bench", "-m", text(), "--json"));
+        all.addAll(List.of(args));
+        Cli r = Cli.run(all.toArray(String[]::new));
+        assertEquals(0, r.status(), r.toString());
+        return new ObjectMapper().readTree(r.out()).get("kv_cache_committed_mb").asDouble();
     }
 
     @Test

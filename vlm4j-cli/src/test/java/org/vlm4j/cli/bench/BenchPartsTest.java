@@ -118,6 +118,12 @@ class BenchPartsTest {
         assertEquals(129, new BenchSettings(p, null, 16, 128, 1, 1, 0, 1).effectiveContext());
         assertEquals(4096, new BenchSettings(p, null, 512, 128, 1, 1, 4096, 1).effectiveContext());
         assertEquals(1, new BenchSettings(p, null, 0, 0, 1, 1, 0, 1).effectiveContext());
+        BenchSettings deep = new BenchSettings(p, null, 512, 128, 1, 1, 0, 1, org.vlm4j.model.qwen3.KvCacheType.F16, 2048);
+        assertEquals(2560, deep.effectiveContext());
+        assertEquals(" @ d2048", deep.depthLabel());
+        assertEquals("", new BenchSettings(p, null, 512, 128, 1, 1, 0, 1).depthLabel());
+        assertThrows(IllegalArgumentException.class,
+                () -> new BenchSettings(p, null, 1, 0, 1, 1, 0, 1, org.vlm4j.model.qwen3.KvCacheType.F16, -1));
         assertThrows(IllegalArgumentException.class, () -> new BenchSettings(p, null, -1, 0, 1, 1, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new BenchSettings(p, null, 0, 0, 0, 1, 0, 1));
     }
