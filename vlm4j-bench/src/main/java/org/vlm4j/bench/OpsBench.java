@@ -16,7 +16,7 @@ import org.vlm4j.tensor.Ops;
 import org.vlm4j.tensor.OpsReference;
 
 /**
- * Element-wise ops and single-head attention (one query against 1024 cached positions of
+ * Element-wise ops, RoPE and single-head attention (one query against 1024 cached positions of
  * head_dim 128: scores by {@code dot}, softmax, weighted value sum by {@code axpy}), vectorised
  * versus the scalar references.
  */
@@ -38,6 +38,9 @@ public class OpsBench {
     private float[] values;
     private float[] scores;
     private float[] acc;
+    private float[] heads;
+    private float[] cos;
+    private float[] sin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -49,6 +52,14 @@ public class OpsBench {
         values = BenchData.floats(POS * HEAD, 5);
         scores = new float[POS];
         acc = new float[HEAD];
+        heads = BenchData.floats(24 * HEAD, 6);
+        cos = new float[HEAD / 2];
+        sin = new float[HEAD / 2];
+        for (int i = 0; i < HEAD / 2; i++) { // position 100, theta 1e6
+            double angle = 100 * Math.pow(1e6, -2.0 * i / HEAD);
+            cos[i] = (float) Math.cos(angle);
+            sin[i] = (float) Math.sin(angle);
+        }
     }
 
     @Benchmark
@@ -87,6 +98,23 @@ public class OpsBench {
             OpsReference.axpy(scores[p], values, p * HEAD, acc, 0, HEAD);
         }
         return acc;
+    }
+
+    /** RoPE of one Qwen3 token: 16 query + 8 key heads of 128 (NeoX pairs), angles precomputed. */
+    @Benchmark
+    public float[] ropeToken() {
+        for (int h = 0; h < 24; h++) {
+            Ops.ropeNeox(heads, h * HEAD, HEAD / 2, cos, sin, 0);
+        }
+        return heads;
+    }
+
+    @Benchmark
+    public float[] ropeTokenReference() {
+        for (int h = 0; h < 24; h++) {
+            OpsReference.ropeNeox(heads, h * HEAD, HEAD / 2, cos, sin, 0);
+        }
+        return heads;
     }
 
     @Benchmark

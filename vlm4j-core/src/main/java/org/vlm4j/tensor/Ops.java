@@ -86,6 +86,21 @@ public final class Ops {
     }
 
     /** {@code a[i] += b[i]}. */
+    /**
+     * NeoX rotary embedding of one head in place: for {@code i < half}, the pair
+     * {@code (a[off + i], a[off + i + half])} is rotated by the angle whose cosine and sine are
+     * {@code cos[cOff + i]} and {@code sin[cOff + i]}:
+     * {@code x0' = x0 cos - x1 sin}, {@code x1' = x0 sin + x1 cos} (two roundings per product, no
+     * fused multiply-add, in both paths, so they agree bit for bit).
+     */
+    public static void ropeNeox(float[] a, int off, int half, float[] cos, float[] sin, int cOff) {
+        if (Simd.ENABLED) {
+            VectorOps.ropeNeox(a, off, half, cos, sin, cOff);
+            return;
+        }
+        OpsReference.ropeNeox(a, off, half, cos, sin, cOff);
+    }
+
     public static void add(float[] a, int aOff, float[] b, int bOff, int n) {
         if (Simd.ENABLED) {
             VectorOps.add(a, aOff, b, bOff, n);

@@ -136,4 +136,16 @@ public final class OpsReference {
             y[yOff + i] += alpha * x[xOff + i];
         }
     }
+
+    /** Scalar reference of {@link Ops#ropeNeox}. */
+    public static void ropeNeox(float[] a, int off, int half, float[] cos, float[] sin, int cOff) {
+        for (int i = 0; i < half; i++) {
+            float c = cos[cOff + i];
+            float s = sin[cOff + i];
+            float x0 = a[off + i];
+            float x1 = a[off + i + half];
+            a[off + i] = x0 * c - x1 * s;
+            a[off + i + half] = x0 * s + x1 * c;
+        }
+    }
 }

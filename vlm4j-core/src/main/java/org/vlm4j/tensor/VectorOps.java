@@ -130,6 +130,26 @@ final class VectorOps {
         }
     }
 
+    static void ropeNeox(float[] a, int off, int half, float[] cos, float[] sin, int cOff) {
+        int i = 0;
+        for (; i <= half - L; i += L) {
+            FloatVector c = FloatVector.fromArray(F, cos, cOff + i);
+            FloatVector s = FloatVector.fromArray(F, sin, cOff + i);
+            FloatVector x0 = FloatVector.fromArray(F, a, off + i);
+            FloatVector x1 = FloatVector.fromArray(F, a, off + i + half);
+            x0.mul(c).sub(x1.mul(s)).intoArray(a, off + i);
+            x0.mul(s).add(x1.mul(c)).intoArray(a, off + i + half);
+        }
+        for (; i < half; i++) {
+            float c = cos[cOff + i];
+            float s = sin[cOff + i];
+            float x0 = a[off + i];
+            float x1 = a[off + i + half];
+            a[off + i] = x0 * c - x1 * s;
+            a[off + i + half] = x0 * s + x1 * c;
+        }
+    }
+
     static void silu(float[] x, int off, int n) {
         int i = 0;
         for (; i <= n - L; i += L) {

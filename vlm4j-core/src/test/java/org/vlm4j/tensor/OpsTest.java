@@ -117,4 +117,27 @@ class OpsTest {
             close(y2, y1, 0, n + 3, 1e-6, 1e-7, "axpy");
         }
     }
+
+    @Test
+    void ropeNeoxRotatesPairsAndMatchesTheReferenceBitForBit() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(31);
+        for (int half : new int[] {1, 3, 8, 17, 32, 64}) {
+            float[] a = TestData.gaussian(r, 2 * half + 5, 1.0);
+            float[] b = a.clone();
+            float[] cos = new float[half + 2];
+            float[] sin = new float[half + 2];
+            for (int i = 0; i < cos.length; i++) {
+                double angle = r.nextDouble(-10, 10);
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = (float) Math.sin(angle);
+            }
+            Ops.ropeNeox(a, 3, half, cos, sin, 2);
+            OpsReference.ropeNeox(b, 3, half, cos, sin, 2);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, "half=" + half);
+        }
+        // a quarter turn maps (x0, x1) to (-x1, x0); the angle 0 leaves the pair alone
+        float[] v = {1f, 2f, 3f, 4f};
+        Ops.ropeNeox(v, 0, 2, new float[] {0f, 1f}, new float[] {1f, 0f}, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-3f, 2f, 1f, 4f}, v);
+    }
 }

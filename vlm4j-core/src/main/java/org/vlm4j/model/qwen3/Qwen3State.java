@@ -432,15 +432,7 @@ public final class Qwen3State implements SequenceState {
 
     /** NeoX rotation of one head: pairs (i, i + d/2). */
     private void rope(float[] a, int off, int t) {
-        int ro = t * half;
-        for (int i = 0; i < half; i++) {
-            float cos = ropeCos[ro + i];
-            float sin = ropeSin[ro + i];
-            float x0 = a[off + i];
-            float x1 = a[off + i + half];
-            a[off + i] = x0 * cos - x1 * sin;
-            a[off + i + half] = x0 * sin + x1 * cos;
-        }
+        Ops.ropeNeox(a, off, half, ropeCos, ropeSin, t * half);
     }
 
     /**
