@@ -139,7 +139,12 @@ public final class OpsReference {
 
     /** Scalar reference of {@link Ops#ropeNeox}. */
     public static void ropeNeox(float[] a, int off, int half, float[] cos, float[] sin, int cOff) {
-        for (int i = 0; i < half; i++) {
+        ropeNeoxFrom(a, off, 0, half, cos, sin, cOff);
+    }
+
+    /** {@link #ropeNeox} for the pairs {@code i} in {@code [from, half)} only (the vector path's tail). */
+    static void ropeNeoxFrom(float[] a, int off, int from, int half, float[] cos, float[] sin, int cOff) {
+        for (int i = from; i < half; i++) {
             float c = cos[cOff + i];
             float s = sin[cOff + i];
             float x0 = a[off + i];

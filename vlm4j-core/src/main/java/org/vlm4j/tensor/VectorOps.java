@@ -140,14 +140,7 @@ final class VectorOps {
             x0.mul(c).sub(x1.mul(s)).intoArray(a, off + i);
             x0.mul(s).add(x1.mul(c)).intoArray(a, off + i + half);
         }
-        for (; i < half; i++) {
-            float c = cos[cOff + i];
-            float s = sin[cOff + i];
-            float x0 = a[off + i];
-            float x1 = a[off + i + half];
-            a[off + i] = x0 * c - x1 * s;
-            a[off + i + half] = x0 * s + x1 * c;
-        }
+        OpsReference.ropeNeoxFrom(a, off, i, half, cos, sin, cOff);
     }
 
     static void silu(float[] x, int off, int n) {
