@@ -105,6 +105,42 @@ final class GemmVectors {
         }
     }
 
+    /**
+     * Transposes {@link #MR} row-major rows {@code rows[i * cols + k]} into the panel layout
+     * {@code panel[k * MR + i]} with the 4 x 4 block transpose of {@link #packTile}.
+     */
+    static void transposePanel(float[] rows, int cols, float[] panel) {
+        for (int g = 0; g < MR; g += 4) {
+            int s0 = g * cols;
+            int s1 = s0 + cols;
+            int s2 = s1 + cols;
+            int s3 = s2 + cols;
+            int k = 0;
+            for (; k + 4 <= cols; k += 4) {
+                FloatVector r0 = FloatVector.fromArray(F4, rows, s0 + k);
+                FloatVector r1 = FloatVector.fromArray(F4, rows, s1 + k);
+                FloatVector r2 = FloatVector.fromArray(F4, rows, s2 + k);
+                FloatVector r3 = FloatVector.fromArray(F4, rows, s3 + k);
+                FloatVector t01lo = r0.rearrange(ZIP_LO, r1);
+                FloatVector t01hi = r0.rearrange(ZIP_HI, r1);
+                FloatVector t23lo = r2.rearrange(ZIP_LO, r3);
+                FloatVector t23hi = r2.rearrange(ZIP_HI, r3);
+                int o = k * MR + g;
+                t01lo.rearrange(CAT_LO, t23lo).intoArray(panel, o);
+                t01lo.rearrange(CAT_HI, t23lo).intoArray(panel, o + MR);
+                t01hi.rearrange(CAT_LO, t23hi).intoArray(panel, o + 2 * MR);
+                t01hi.rearrange(CAT_HI, t23hi).intoArray(panel, o + 3 * MR);
+            }
+            for (; k < cols; k++) {
+                int o = k * MR + g;
+                panel[o] = rows[s0 + k];
+                panel[o + 1] = rows[s1 + k];
+                panel[o + 2] = rows[s2 + k];
+                panel[o + 3] = rows[s3 + k];
+            }
+        }
+    }
+
     private static final jdk.incubator.vector.VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     // two-vector shuffles: indexes >= 4 select from the second vector
     private static final jdk.incubator.vector.VectorShuffle<Float> ZIP_LO = jdk.incubator.vector.VectorShuffle.fromValues(F4, 0, 4, 1, 5);

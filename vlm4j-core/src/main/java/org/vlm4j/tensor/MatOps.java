@@ -54,11 +54,7 @@ public final class MatOps {
     public static void matVec(WorkerPool pool, WeightMatrix w, QuantizedActivations a, float[] out, int outOff) {
         checkQuantized(w, a);
         java.util.Objects.checkFromIndexSize(outOff, w.rows(), out.length);
-        pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                out[outOff + r] = w.dot(r, a);
-            }
-        });
+        pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> quantizedRows(w, a, out, outOff, start, end));
     }
 
     /**
@@ -111,7 +107,21 @@ public final class MatOps {
     /** {@link #matVec} with quantized activations for rows {@code [rowStart, rowEnd)}, on the calling thread. */
     public static void matVecRows(WeightMatrix w, QuantizedActivations a, float[] out, int outOff, int rowStart, int rowEnd) {
         checkQuantized(w, a);
-        for (int r = rowStart; r < rowEnd; r++) {
+        java.util.Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
+        quantizedRows(w, a, out, outOff, rowStart, rowEnd);
+    }
+
+    /**
+     * Rows {@code [start, end)} as four interleaved quarters ({@link WeightMatrix#dot4}: rows
+     * {@code start + i}, {@code + q}, {@code + 2q}, {@code + 3q} together), then the leftover rows
+     * one by one.
+     */
+    private static void quantizedRows(WeightMatrix w, QuantizedActivations a, float[] out, int outOff, int start, int end) {
+        int q = (end - start) / 4;
+        for (int i = 0; i < q; i++) {
+            w.dot4(start + i, q, a, out, outOff + start + i);
+        }
+        for (int r = start + 4 * q; r < end; r++) {
             out[outOff + r] = w.dot(r, a);
         }
     }

@@ -68,6 +68,17 @@ final class Q8_0Kernels extends TypeKernels {
     }
 
     @Override
+    public void dotQuantized4(MemorySegment w, long offset, long stride, QuantizedActivations a, int aOff, int n, float[] out, int o,
+            int outStride) {
+        checkQuantized(a, aOff, n);
+        if (Simd.ENABLED) {
+            QuantVectors.dotQ8Int4(w, offset, stride, a.quants(), a.scales(), aOff, n, out, o, outStride);
+            return;
+        }
+        super.dotQuantized4(w, offset, stride, a, aOff, n, out, o, outStride);
+    }
+
+    @Override
     public float dotQuantizedReference(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
         checkQuantized(a, aOff, n);
         short[] q = a.quants();

@@ -185,4 +185,115 @@ final class QuantVectors {
         }
         return acc.reduceLanes(ADD);
     }
+
+    // ---- four rows at once (int8 path)
+    //
+    // Rows off, off + stride, off + 2 stride, off + 3 stride, each computed with exactly the
+    // operations of the one-row kernel (so the results are bit-identical to it), sharing the
+    // activation loads. The point is memory-level parallelism rather than fewer instructions: with
+    // the rows a quarter of a chunk apart, four independent streams are in flight, which measured
+    // 25-26 GB/s from DRAM on two Zen3 cores against 18 GB/s for one row at a time (and two
+    // adjacent rows were slower than one: the prefetchers see one stream read out of order).
+
+    /** {@link #dotQ8Int} of four rows {@code stride} bytes apart into {@code out[o + i * outStride]}. */
+    static void dotQ8Int4(MemorySegment w, long off, long stride, short[] qa, float[] da, int ao, int n, float[] out, int o, int outStride) {
+        int nb = n / BLOCK;
+        int ab0 = ao / BLOCK;
+        long off1 = off + stride;
+        long off2 = off1 + stride;
+        long off3 = off2 + stride;
+        FloatVector acc0 = FloatVector.zero(QF);
+        FloatVector acc1 = FloatVector.zero(QF);
+        FloatVector acc2 = FloatVector.zero(QF);
+        FloatVector acc3 = FloatVector.zero(QF);
+        for (int b = 0; b < nb; b++) {
+            long bo = 34L * b + 2;
+            int a = ao + BLOCK * b;
+            IntVector s0 = IntVector.zero(QI);
+            IntVector s1 = IntVector.zero(QI);
+            IntVector s2 = IntVector.zero(QI);
+            IntVector s3 = IntVector.zero(QI);
+            for (int j = 0; j < BLOCK; j += 2 * QSL) {
+                ShortVector x0 = ShortVector.fromArray(QS, qa, a + j);
+                ShortVector x1 = ShortVector.fromArray(QS, qa, a + j + QSL);
+                IntVector v0 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
+                        .reinterpretAsInts();
+                s0 = s0.add(v0.lanewise(ASHR, 16)).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector v1 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
+                        .reinterpretAsInts();
+                s1 = s1.add(v1.lanewise(ASHR, 16)).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector v2 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
+                        .reinterpretAsInts();
+                s2 = s2.add(v2.lanewise(ASHR, 16)).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector v3 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
+                        .reinterpretAsInts();
+                s3 = s3.add(v3.lanewise(ASHR, 16)).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            }
+            float d = da[ab0 + b];
+            long so = 34L * b;
+            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off + so)) * d), acc0);
+            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off1 + so)) * d), acc1);
+            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off2 + so)) * d), acc2);
+            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off3 + so)) * d), acc3);
+        }
+        out[o] = acc0.reduceLanes(ADD);
+        out[o + outStride] = acc1.reduceLanes(ADD);
+        out[o + 2 * outStride] = acc2.reduceLanes(ADD);
+        out[o + 3 * outStride] = acc3.reduceLanes(ADD);
+    }
+
+    /** {@link #dotQ4Int} of four rows {@code stride} bytes apart, as {@link #dotQ8Int4}. */
+    static void dotQ4Int4(MemorySegment w, long off, long stride, short[] qa, float[] da, int ao, int n, float[] out, int o, int outStride) {
+        int nb = n / BLOCK;
+        int ab0 = ao / BLOCK;
+        long off1 = off + stride;
+        long off2 = off1 + stride;
+        long off3 = off2 + stride;
+        FloatVector acc0 = FloatVector.zero(QF);
+        FloatVector acc1 = FloatVector.zero(QF);
+        FloatVector acc2 = FloatVector.zero(QF);
+        FloatVector acc3 = FloatVector.zero(QF);
+        for (int b = 0; b < nb; b++) {
+            long bo = 18L * b + 2;
+            int a = ao + BLOCK * b;
+            IntVector s0 = IntVector.zero(QI);
+            IntVector s1 = IntVector.zero(QI);
+            IntVector s2 = IntVector.zero(QI);
+            IntVector s3 = IntVector.zero(QI);
+            for (int j = 0; j < BLOCK / 2; j += QSL) {
+                ShortVector xl = ShortVector.fromArray(QS, qa, a + j);
+                ShortVector xh = ShortVector.fromArray(QS, qa, a + 16 + j);
+                ByteVector q0 = ByteVector.fromMemorySegment(QB, w, off + bo + j, LE);
+                IntVector v0 = ((ShortVector) q0.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
+                        .add(((ShortVector) q0.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                s0 = s0.add(v0.lanewise(ASHR, 16)).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                ByteVector q1 = ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE);
+                IntVector v1 = ((ShortVector) q1.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
+                        .add(((ShortVector) q1.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                s1 = s1.add(v1.lanewise(ASHR, 16)).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                ByteVector q2 = ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE);
+                IntVector v2 = ((ShortVector) q2.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
+                        .add(((ShortVector) q2.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                s2 = s2.add(v2.lanewise(ASHR, 16)).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                ByteVector q3 = ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE);
+                IntVector v3 = ((ShortVector) q3.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
+                        .add(((ShortVector) q3.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                s3 = s3.add(v3.lanewise(ASHR, 16)).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            }
+            float d = da[ab0 + b];
+            long so = 18L * b;
+            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off + so)) * d), acc0);
+            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off1 + so)) * d), acc1);
+            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off2 + so)) * d), acc2);
+            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off3 + so)) * d), acc3);
+        }
+        out[o] = acc0.reduceLanes(ADD);
+        out[o + outStride] = acc1.reduceLanes(ADD);
+        out[o + 2 * outStride] = acc2.reduceLanes(ADD);
+        out[o + 3 * outStride] = acc3.reduceLanes(ADD);
+    }
 }

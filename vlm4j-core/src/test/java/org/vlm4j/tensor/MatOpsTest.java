@@ -77,6 +77,33 @@ class MatOpsTest {
         }
     }
 
+    /** Rows go through the four-row kernel in quarters plus a tail: every row count must give the single-row values exactly. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void quantizedMatVecRowsEqualSingleRowDots(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(8);
+        int cols = 64;
+        int rows = 23;
+        WeightMatrix w = WeightMatrix.of("w", type, TestData.randomWeights(r, type, rows, cols, 0), rows, cols);
+        QuantizedActivations qa = new QuantizedActivations(cols).quantize(TestData.gaussian(r, cols, 1.0), 0, cols);
+        for (int start = 0; start < rows; start++) {
+            for (int end = start; end <= rows; end++) {
+                float[] out = new float[rows + 2];
+                MatOps.matVecRows(w, qa, out, 2, start, end);
+                for (int row = 0; row < rows; row++) {
+                    float want = row >= start && row < end ? w.dot(row, qa) : 0f;
+                    assertEquals(want, out[2 + row], 0f, type + " rows [" + start + ", " + end + ") row " + row);
+                }
+            }
+        }
+        float[] all = new float[rows];
+        MatOps.matVec(pool, w, qa, all, 0);
+        for (int row = 0; row < rows; row++) {
+            assertEquals(w.dot(row, qa), all[row], 0f, type + " matVec row " + row);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> MatOps.matVecRows(w, qa, new float[rows], 0, 20, rows + 1));
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void matVecUsesTheSelectedPath(GgmlType type) {

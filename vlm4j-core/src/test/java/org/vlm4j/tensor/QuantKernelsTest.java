@@ -138,6 +138,34 @@ class QuantKernelsTest {
         assertEquals(k.dotQuantizedReference(w, 0, qa, 64, 128), got, 1e-4f);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void fourRowDotEqualsFourSingleRowDotsBitForBit(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(11);
+        TypeKernels k = TypeKernels.of(type);
+        int n = 96; // three blocks
+        int rows = 13;
+        long rb = type.byteSize(n);
+        MemorySegment w = TestData.randomWeights(r, type, rows, n, 3);
+        float[] x = TestData.gaussian(r, 2 * n, 1.5);
+        QuantizedActivations qa = new QuantizedActivations(0).quantize(x, 0, 2 * n);
+        for (int aOff : new int[] {0, 32, n}) {
+            for (int step : new int[] {1, 3, 4}) {
+                int first = rows - 1 - 3 * step;
+                float[] out = new float[40];
+                k.dotQuantized4(w, first * rb, step * rb, qa, aOff, n, out, 2, step);
+                for (int i = 0; i < 4; i++) {
+                    long off = (first + (long) i * step) * rb;
+                    float single = k.dotQuantized(w, off, qa, aOff, n);
+                    assertEquals(Float.floatToRawIntBits(single), Float.floatToRawIntBits(out[2 + i * step]),
+                            type + " aOff=" + aOff + " step=" + step + " row " + i + ": " + single + " vs " + out[2 + i * step]);
+                    assertEquals(k.dotQuantizedReference(w, off, qa, aOff, n), out[2 + i * step], 1e-4f);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> k.dotQuantized4(w, 0, rb, qa, 16, 32, new float[4], 0, 1));
+    }
+
     @Test
     void quantizedDotRejectsMisalignedRanges() {
         MemorySegment w = TestData.randomWeights(new SplittableRandom(1), GgmlType.Q8_0, 1, 64, 0);
