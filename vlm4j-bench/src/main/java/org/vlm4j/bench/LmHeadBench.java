@@ -17,10 +17,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vlm4j.gguf.GgmlType;
 import org.vlm4j.tensor.MatOps;
+import org.vlm4j.tensor.QuantizedActivations;
 import org.vlm4j.tensor.WorkerPool;
 import org.vlm4j.tensor.WeightMatrix;
 
-/** The Qwen3 lm_head, 151936 x 1024 Q8_0 (165 MB, memory-bound), one token. */
+/**
+ * The Qwen3 lm_head, 151936 x 1024 Q8_0 (165 MB, memory-bound), one token: the production
+ * matrix-vector path against reading one row at a time.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -40,6 +44,7 @@ public class LmHeadBench {
     private WeightMatrix w;
     private float[] x;
     private float[] out;
+    private final QuantizedActivations qa = new QuantizedActivations(1024);
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,9 +61,22 @@ public class LmHeadBench {
         arena.close();
     }
 
+    /** The production path: int8 activations, four rows per pass. */
     @Benchmark
     public float[] lmHead() {
         MatOps.matVec(pool, w, x, 0, out, 0);
+        return out;
+    }
+
+    /** The same product one row at a time (the kernel before four-row passes), for comparison. */
+    @Benchmark
+    public float[] lmHeadOneRowAtATime() {
+        QuantizedActivations a = qa.quantize(x, 0, 1024);
+        pool.forRange(w.rows(), 16, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                out[r] = w.dot(r, a);
+            }
+        });
         return out;
     }
 }

@@ -62,6 +62,16 @@ public class QuantizedDotBench {
         return out;
     }
 
+    /** int8, one row per pass instead of four ({@code int8} uses {@link MatOps#matVecRows}: four rows per pass). */
+    @Benchmark
+    public float[] int8OneRowAtATime() {
+        qa.quantize(x, 0, 1024);
+        for (int r = 0; r < 1024; r++) {
+            out[r] = w.dot(r, qa);
+        }
+        return out;
+    }
+
     @Benchmark
     public float[] floatPath() {
         MatOps.matVecRows(w, x, 0, out, 0, 0, 1024);

@@ -67,52 +67,162 @@ public record ServerConfig(Path textModel, Path visionModel, String host, int po
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(textModel, visionModel, host, p, parallel, queue, contextSize, threads, apiKey, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().port(p).build();
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(textModel, visionModel, h, port, parallel, queue, contextSize, threads, apiKey, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().host(h).build();
     }
 
     public ServerConfig withSlots(int parallelSlots, int queueLength) {
-        return new ServerConfig(textModel, visionModel, host, port, parallelSlots, queueLength, contextSize, threads, apiKey,
-                corsOrigins, maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().parallel(parallelSlots).queue(queueLength).build();
     }
 
     public ServerConfig withContextSize(int n) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, n, threads, apiKey, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().contextSize(n).build();
     }
 
     public ServerConfig withThreads(int n) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, n, apiKey, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().threads(n).build();
     }
 
     public ServerConfig withApiKey(String key) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, key, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().apiKey(key).build();
     }
 
     public ServerConfig withCors(List<String> origins) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, apiKey, origins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().corsOrigins(origins).build();
     }
 
     public ServerConfig withMaxBodyBytes(long n) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, apiKey, corsOrigins,
-                n, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        return toBuilder().maxBodyBytes(n).build();
     }
 
     public ServerConfig withRemoteImages(boolean allow, long maxBytes, int timeoutMillis) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, apiKey, corsOrigins,
-                maxBodyBytes, allow, maxBytes, timeoutMillis, modelId, kvCacheType);
+        return toBuilder().allowRemoteImages(allow).remoteImageMaxBytes(maxBytes).remoteImageTimeoutMillis(timeoutMillis).build();
     }
 
     public ServerConfig withKvCacheType(KvCacheType t) {
-        return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, apiKey, corsOrigins,
-                maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, t);
+        return toBuilder().kvCacheType(t).build();
+    }
+
+    /** A builder holding this configuration's values; {@link Builder#build()} validates like the constructor. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Mutable copy of a {@link ServerConfig}, for changing several settings at once. */
+    public static final class Builder {
+        private Path textModel;
+        private Path visionModel;
+        private String host;
+        private int port;
+        private int parallel;
+        private int queue;
+        private int contextSize;
+        private int threads;
+        private String apiKey;
+        private List<String> corsOrigins;
+        private long maxBodyBytes;
+        private boolean allowRemoteImages;
+        private long remoteImageMaxBytes;
+        private int remoteImageTimeoutMillis;
+        private String modelId;
+        private KvCacheType kvCacheType;
+
+        private Builder(ServerConfig c) {
+            textModel = c.textModel;
+            visionModel = c.visionModel;
+            host = c.host;
+            port = c.port;
+            parallel = c.parallel;
+            queue = c.queue;
+            contextSize = c.contextSize;
+            threads = c.threads;
+            apiKey = c.apiKey;
+            corsOrigins = c.corsOrigins;
+            maxBodyBytes = c.maxBodyBytes;
+            allowRemoteImages = c.allowRemoteImages;
+            remoteImageMaxBytes = c.remoteImageMaxBytes;
+            remoteImageTimeoutMillis = c.remoteImageTimeoutMillis;
+            modelId = c.modelId;
+            kvCacheType = c.kvCacheType;
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder parallel(int v) {
+            parallel = v;
+            return this;
+        }
+
+        public Builder queue(int v) {
+            queue = v;
+            return this;
+        }
+
+        public Builder contextSize(int v) {
+            contextSize = v;
+            return this;
+        }
+
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        public Builder apiKey(String v) {
+            apiKey = v;
+            return this;
+        }
+
+        public Builder corsOrigins(List<String> v) {
+            corsOrigins = v;
+            return this;
+        }
+
+        public Builder maxBodyBytes(long v) {
+            maxBodyBytes = v;
+            return this;
+        }
+
+        public Builder allowRemoteImages(boolean v) {
+            allowRemoteImages = v;
+            return this;
+        }
+
+        public Builder remoteImageMaxBytes(long v) {
+            remoteImageMaxBytes = v;
+            return this;
+        }
+
+        public Builder remoteImageTimeoutMillis(int v) {
+            remoteImageTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder modelId(String v) {
+            modelId = v;
+            return this;
+        }
+
+        public Builder kvCacheType(KvCacheType v) {
+            kvCacheType = v;
+            return this;
+        }
+
+        /** The configuration; throws {@link IllegalArgumentException} like the record's constructor. */
+        public ServerConfig build() {
+            return new ServerConfig(textModel, visionModel, host, port, parallel, queue, contextSize, threads, apiKey, corsOrigins,
+                    maxBodyBytes, allowRemoteImages, remoteImageMaxBytes, remoteImageTimeoutMillis, modelId, kvCacheType);
+        }
     }
 }
