@@ -16,20 +16,14 @@ import org.vlm4j.tensor.WorkerPool;
  */
 final class FusedMatVec implements WorkerPool.ChunkTask {
     private static final int GRAIN = 16;
-    /** Smallest chunk: 32 rows of a 1024-wide Q8_0 matrix are 35 KB, a few microseconds of work. */
-    private static final int MIN_CHUNK = 32;
 
     private WeightMatrix[] mats;
     private float[][] outs;
     private int[] outOffs;
     private float[] x;
     private int xOff;
-    /** Chunk boundaries of the current region: chunk c is rows {@code [bounds[c], bounds[c+1])}. */
-    private int[] bounds;
-    /** Boundaries already computed, per (rows, threads): a handful of distinct shapes per model. */
-    private final int[][] boundsCache = new int[8][];
-    private final int[] cachedRows = new int[8];
-    private final int[] cachedThreads = new int[8];
+    private int total;
+    private int chunkRows;
     private final QuantizedActivations qa = new QuantizedActivations(0);
     private boolean[] int8 = new boolean[0];
 
@@ -47,6 +41,7 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         this.outOffs = outOffs;
         this.x = x;
         this.xOff = xOff;
+        this.total = rows;
         if (int8.length < mats.length) {
             int8 = new boolean[mats.length];
         }
@@ -58,9 +53,11 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         if (any) {
             qa.quantize(x, xOff, mats[0].cols());
         }
-        int[] b = bounds(rows, pool.threads());
-        this.bounds = b;
-        int chunks = b.length - 1;
+        int target = Math.max(1, pool.threads() * 4);
+        int per = (rows + target - 1) / target;
+        per = Math.max(GRAIN, (per + GRAIN - 1) / GRAIN * GRAIN);
+        this.chunkRows = per;
+        int chunks = (rows + per - 1) / per;
         if (chunks <= 1) {
             run(0);
         } else {
@@ -69,48 +66,10 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         this.x = null;
     }
 
-    /**
-     * Guided chunking: chunks shrink from {@code rows / (2 threads)} to {@link #MIN_CHUNK} rows, so
-     * that the threads, taking chunks in order, finish within a small chunk of each other. With equal
-     * chunks of 1/(4 threads), JFR found the threads waiting for each other in 16% of decode samples
-     * on two cores; with these, 13%.
-     */
-    private int[] bounds(int rows, int threads) {
-        for (int i = 0; i < boundsCache.length && boundsCache[i] != null; i++) {
-            if (cachedRows[i] == rows && cachedThreads[i] == threads) {
-                return boundsCache[i];
-            }
-        }
-        int[] b = guidedBounds(rows, threads);
-        int slot = 0;
-        while (slot < boundsCache.length - 1 && boundsCache[slot] != null) {
-            slot++;
-        }
-        boundsCache[slot] = b;
-        cachedRows[slot] = rows;
-        cachedThreads[slot] = threads;
-        return b;
-    }
-
-    /** Chunk boundaries for {@code rows} rows: sizes multiples of {@link #GRAIN}, decreasing. */
-    static int[] guidedBounds(int rows, int threads) {
-        int[] b = new int[rows / MIN_CHUNK + 3];
-        int n = 0;
-        int pos = 0;
-        b[n++] = 0;
-        while (pos < rows) {
-            int left = rows - pos;
-            int size = threads <= 1 ? left : Math.max(MIN_CHUNK, (left / (2 * threads) + GRAIN - 1) / GRAIN * GRAIN);
-            pos = Math.min(rows, pos + size);
-            b[n++] = pos;
-        }
-        return java.util.Arrays.copyOf(b, n);
-    }
-
     @Override
     public void run(int chunk) {
-        int start = bounds[chunk];
-        int end = bounds[chunk + 1];
+        int start = chunk * chunkRows;
+        int end = Math.min(total, start + chunkRows);
         int base = 0;
         for (int i = 0; i < mats.length && base < end; i++) {
             WeightMatrix m = mats[i];
