@@ -44,7 +44,8 @@ public abstract class TypeKernels {
 
     /**
      * {@link #dotQuantized} of the four rows at {@code offset + i * stride} ({@code i < 4}) into
-     * {@code out[o + i * outStride]}, bit for bit the same values as four single calls. Vector
+     * {@code out[o + i * outStride]}: the operations of four single calls (equal values up to the
+     * unspecified summation order of a vector lane reduction). Vector
      * implementations read the four rows in one pass: four memory streams at once, which keeps
      * more of the memory bandwidth busy during decode than one row at a time.
      *

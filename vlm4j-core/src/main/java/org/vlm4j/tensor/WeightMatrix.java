@@ -109,7 +109,7 @@ public final class WeightMatrix {
     /**
      * {@link #dot(int, QuantizedActivations)} of rows {@code row + i * step} ({@code i < 4}) into
      * {@code out[outOff + i * step]}, in one pass over the four rows (see
-     * {@link TypeKernels#dotQuantized4}); the values equal four single calls bit for bit.
+     * {@link TypeKernels#dotQuantized4}); the values equal four single calls up to rounding.
      */
     public void dot4(int row, int step, QuantizedActivations a, float[] out, int outOff) {
         java.util.Objects.checkFromIndexSize(row, 3 * step + 1, rows);

@@ -77,7 +77,7 @@ class MatOpsTest {
         }
     }
 
-    /** Rows go through the four-row kernel in quarters plus a tail: every row count must give the single-row values exactly. */
+    /** Rows go through the four-row kernel in quarters plus a tail: every range must give the single-row values (to rounding). */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void quantizedMatVecRowsEqualSingleRowDots(GgmlType type) {
@@ -92,14 +92,15 @@ class MatOpsTest {
                 MatOps.matVecRows(w, qa, out, 2, start, end);
                 for (int row = 0; row < rows; row++) {
                     float want = row >= start && row < end ? w.dot(row, qa) : 0f;
-                    assertEquals(want, out[2 + row], 0f, type + " rows [" + start + ", " + end + ") row " + row);
+                    assertEquals(want, out[2 + row], 1e-5f * (1f + Math.abs(want)), type + " rows [" + start + ", " + end + ") row " + row);
                 }
             }
         }
         float[] all = new float[rows];
         MatOps.matVec(pool, w, qa, all, 0);
         for (int row = 0; row < rows; row++) {
-            assertEquals(w.dot(row, qa), all[row], 0f, type + " matVec row " + row);
+            float want = w.dot(row, qa);
+            assertEquals(want, all[row], 1e-5f * (1f + Math.abs(want)), type + " matVec row " + row);
         }
         assertThrows(IndexOutOfBoundsException.class, () -> MatOps.matVecRows(w, qa, new float[rows], 0, 20, rows + 1));
     }

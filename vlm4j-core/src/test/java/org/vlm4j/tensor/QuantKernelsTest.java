@@ -140,7 +140,7 @@ class QuantKernelsTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
-    void fourRowDotEqualsFourSingleRowDotsBitForBit(GgmlType type) {
+    void fourRowDotEqualsFourSingleRowDots(GgmlType type) {
         SplittableRandom r = new SplittableRandom(11);
         TypeKernels k = TypeKernels.of(type);
         int n = 96; // three blocks
@@ -157,8 +157,10 @@ class QuantKernelsTest {
                 for (int i = 0; i < 4; i++) {
                     long off = (first + (long) i * step) * rb;
                     float single = k.dotQuantized(w, off, qa, aOff, n);
-                    assertEquals(Float.floatToRawIntBits(single), Float.floatToRawIntBits(out[2 + i * step]),
-                            type + " aOff=" + aOff + " step=" + step + " row " + i + ": " + single + " vs " + out[2 + i * step]);
+                    // the same operations per row; only reduceLanes' summation order may differ between the
+                    // interpreter's and C2's versions of the two kernels (the Vector API leaves it unspecified)
+                    assertEquals(single, out[2 + i * step], 1e-5f * (1f + Math.abs(single)),
+                            type + " aOff=" + aOff + " step=" + step + " row " + i);
                     assertEquals(k.dotQuantizedReference(w, off, qa, aOff, n), out[2 + i * step], 1e-4f);
                 }
             }
