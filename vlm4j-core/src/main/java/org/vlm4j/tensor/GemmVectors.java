@@ -72,72 +72,53 @@ final class GemmVectors {
 
     /**
      * Packs the {@link #NR} token rows {@code x[src + j * cols + k]} k-major into
-     * {@code xp[dst + k * NR + j]} (the layout {@link #kernelPacked} reads), one 4 x 4 block at a
-     * time: four row loads, an in-register transpose, four contiguous stores.
+     * {@code xp[dst + k * NR + j]} (the layout {@link #kernelPacked} reads).
      */
     static void packTile(float[] x, int src, int cols, float[] xp, int dst) {
-        int k = 0;
-        int s1 = src + cols;
+        transpose4(x, src, cols, xp, dst, NR);
+    }
+
+    /**
+     * Transposes {@link #MR} row-major rows {@code rows[i * cols + k]} into the panel layout
+     * {@code panel[k * MR + i]} (see {@link Gemm}), four rows at a time.
+     */
+    static void transposePanel(float[] rows, int cols, float[] panel) {
+        for (int g = 0; g < MR; g += 4) {
+            transpose4(rows, g * cols, cols, panel, g, MR);
+        }
+    }
+
+    /**
+     * The four rows {@code src[s0 + j * cols + k]} ({@code j < 4}) to {@code dst[d0 + k * stride + j]},
+     * one 4 x 4 block at a time: four row loads, an in-register transpose, four stores.
+     */
+    private static void transpose4(float[] src, int s0, int cols, float[] dst, int d0, int stride) {
+        int s1 = s0 + cols;
         int s2 = s1 + cols;
         int s3 = s2 + cols;
+        int k = 0;
         for (; k + 4 <= cols; k += 4) {
-            FloatVector r0 = FloatVector.fromArray(F4, x, src + k);
-            FloatVector r1 = FloatVector.fromArray(F4, x, s1 + k);
-            FloatVector r2 = FloatVector.fromArray(F4, x, s2 + k);
-            FloatVector r3 = FloatVector.fromArray(F4, x, s3 + k);
+            FloatVector r0 = FloatVector.fromArray(F4, src, s0 + k);
+            FloatVector r1 = FloatVector.fromArray(F4, src, s1 + k);
+            FloatVector r2 = FloatVector.fromArray(F4, src, s2 + k);
+            FloatVector r3 = FloatVector.fromArray(F4, src, s3 + k);
             // column c of the 4 x 4 block = lane c of each row
             FloatVector t01lo = r0.rearrange(ZIP_LO, r1); // r0[0] r1[0] r0[1] r1[1]
             FloatVector t01hi = r0.rearrange(ZIP_HI, r1); // r0[2] r1[2] r0[3] r1[3]
             FloatVector t23lo = r2.rearrange(ZIP_LO, r3);
             FloatVector t23hi = r2.rearrange(ZIP_HI, r3);
-            int o = dst + k * NR;
-            t01lo.rearrange(CAT_LO, t23lo).intoArray(xp, o);      // r0[0] r1[0] r2[0] r3[0]
-            t01lo.rearrange(CAT_HI, t23lo).intoArray(xp, o + 4);  // r0[1] r1[1] r2[1] r3[1]
-            t01hi.rearrange(CAT_LO, t23hi).intoArray(xp, o + 8);
-            t01hi.rearrange(CAT_HI, t23hi).intoArray(xp, o + 12);
+            int o = d0 + k * stride;
+            t01lo.rearrange(CAT_LO, t23lo).intoArray(dst, o);              // r0[0] r1[0] r2[0] r3[0]
+            t01lo.rearrange(CAT_HI, t23lo).intoArray(dst, o + stride);     // r0[1] r1[1] r2[1] r3[1]
+            t01hi.rearrange(CAT_LO, t23hi).intoArray(dst, o + 2 * stride);
+            t01hi.rearrange(CAT_HI, t23hi).intoArray(dst, o + 3 * stride);
         }
         for (; k < cols; k++) {
-            int o = dst + k * NR;
-            xp[o] = x[src + k];
-            xp[o + 1] = x[s1 + k];
-            xp[o + 2] = x[s2 + k];
-            xp[o + 3] = x[s3 + k];
-        }
-    }
-
-    /**
-     * Transposes {@link #MR} row-major rows {@code rows[i * cols + k]} into the panel layout
-     * {@code panel[k * MR + i]} with the 4 x 4 block transpose of {@link #packTile}.
-     */
-    static void transposePanel(float[] rows, int cols, float[] panel) {
-        for (int g = 0; g < MR; g += 4) {
-            int s0 = g * cols;
-            int s1 = s0 + cols;
-            int s2 = s1 + cols;
-            int s3 = s2 + cols;
-            int k = 0;
-            for (; k + 4 <= cols; k += 4) {
-                FloatVector r0 = FloatVector.fromArray(F4, rows, s0 + k);
-                FloatVector r1 = FloatVector.fromArray(F4, rows, s1 + k);
-                FloatVector r2 = FloatVector.fromArray(F4, rows, s2 + k);
-                FloatVector r3 = FloatVector.fromArray(F4, rows, s3 + k);
-                FloatVector t01lo = r0.rearrange(ZIP_LO, r1);
-                FloatVector t01hi = r0.rearrange(ZIP_HI, r1);
-                FloatVector t23lo = r2.rearrange(ZIP_LO, r3);
-                FloatVector t23hi = r2.rearrange(ZIP_HI, r3);
-                int o = k * MR + g;
-                t01lo.rearrange(CAT_LO, t23lo).intoArray(panel, o);
-                t01lo.rearrange(CAT_HI, t23lo).intoArray(panel, o + MR);
-                t01hi.rearrange(CAT_LO, t23hi).intoArray(panel, o + 2 * MR);
-                t01hi.rearrange(CAT_HI, t23hi).intoArray(panel, o + 3 * MR);
-            }
-            for (; k < cols; k++) {
-                int o = k * MR + g;
-                panel[o] = rows[s0 + k];
-                panel[o + 1] = rows[s1 + k];
-                panel[o + 2] = rows[s2 + k];
-                panel[o + 3] = rows[s3 + k];
-            }
+            int o = d0 + k * stride;
+            dst[o] = src[s0 + k];
+            dst[o + 1] = src[s1 + k];
+            dst[o + 2] = src[s2 + k];
+            dst[o + 3] = src[s3 + k];
         }
     }
 
