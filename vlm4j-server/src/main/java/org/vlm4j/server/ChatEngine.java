@@ -28,6 +28,14 @@ final class ChatEngine {
     /** Receives answer text as it is made; an {@link IOException} means the client is gone. */
     interface Sink {
         void text(String piece) throws IOException;
+
+        /**
+         * Called while the request waits for a free slot (about once a second): whether the client is
+         * still there. The default cannot tell and says yes.
+         */
+        default boolean stillWanted() {
+            return true;
+        }
     }
 
     /**
@@ -62,7 +70,15 @@ final class ChatEngine {
     Result complete(ChatRequest req, Sink sink) throws InterruptedException {
         String system = req.systemMessage() != null ? req.systemMessage() : ChatTemplate.DEFAULT_SYSTEM_MESSAGE;
         List<String> chain = chain(system, req.history());
-        Slot slot = pool.acquire(chain);
+        Slot slot;
+        try {
+            slot = pool.acquire(chain, sink::stillWanted);
+        } catch (ApiException e) {
+            if (SlotPool.CLIENT_GONE.equals(e.code())) {
+                metrics.abandoned();
+            }
+            throw e;
+        }
         try {
             return run(slot, system, chain, req, sink);
         } finally {

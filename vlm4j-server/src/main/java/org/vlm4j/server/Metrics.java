@@ -9,7 +9,8 @@ import java.util.function.IntSupplier;
 
 /**
  * Counters and gauges of the server in the Prometheus text format ({@code GET /metrics}): requests
- * by status, prompt and generated tokens, cancelled answers, busy slots, queue depth and the
+ * by status, prompt and generated tokens, cancelled answers, requests that left the queue, busy
+ * slots, queue depth and the
  * decode speed of the latest answer.
  */
 final class Metrics {
@@ -19,6 +20,7 @@ final class Metrics {
     private final LongAdder completionTokens = new LongAdder();
     private final LongAdder completions = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
+    private final LongAdder abandoned = new LongAdder();
     private final LongAdder generateNanos = new LongAdder();
     private volatile double lastTokensPerSecond;
     private final IntSupplier busy;
@@ -49,6 +51,11 @@ final class Metrics {
         }
     }
 
+    /** A queued request whose client left before it got a slot. */
+    void abandoned() {
+        abandoned.increment();
+    }
+
     long requests(int status) {
         LongAdder a = requests.get(status);
         return a == null ? 0 : a.sum();
@@ -66,6 +73,8 @@ final class Metrics {
         }
         metric(sb, "vlm4j_completions_total", "counter", "Chat completions computed", completions.sum());
         metric(sb, "vlm4j_completions_cancelled_total", "counter", "Completions stopped early (client gone)", cancelled.sum());
+        metric(sb, "vlm4j_queue_abandoned_total", "counter", "Queued requests whose client left before a slot was free",
+                abandoned.sum());
         metric(sb, "vlm4j_prompt_tokens_total", "counter", "Prompt tokens (positions) of completions, cached ones included",
                 promptTokens.sum());
         metric(sb, "vlm4j_prompt_tokens_cached_total", "counter", "Prompt tokens reused from a slot's KV cache", cachedTokens.sum());

@@ -5,14 +5,23 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The fixed set of {@link Slot}s and the bounded queue in front of them. A request takes a free
  * slot, preferring the one whose dialogue it continues (longest prefix), then one with the same
  * system message, then the least recently used; when all are busy it waits if the queue has room
- * and is refused with 503 otherwise.
+ * and is refused with 503 otherwise. A waiting request is asked about once a second
+ * whether its client still wants the answer, so a client that left gives up its place in the queue.
  */
 final class SlotPool {
+    /** How often a waiting request checks that its client is still there. */
+    static final long CHECK_MILLIS = 1000;
+    /** The error code of a request whose client left while it waited. */
+    static final String CLIENT_GONE = "client_gone";
+    /** {@link #CHECK_MILLIS}, shortened by tests. */
+    static volatile long checkMillis = CHECK_MILLIS;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private final List<Slot> free = new ArrayList<>();
@@ -29,12 +38,20 @@ final class SlotPool {
         this.maxQueue = maxQueue;
     }
 
+    /** {@link #acquire(List, BooleanSupplier)} for a request whose client cannot be checked. */
+    Slot acquire(List<String> chain) throws InterruptedException {
+        return acquire(chain, () -> true);
+    }
+
     /**
      * A free slot for a request with fingerprint chain {@code chain}; waits while the queue has room.
+     * While waiting, {@code stillWanted} is called (outside the lock) every {@link #CHECK_MILLIS} ms;
+     * when it returns false the request leaves the queue.
      *
-     * @throws ApiException 503 when all slots are busy and the queue is full
+     * @throws ApiException 503 when all slots are busy and the queue is full; 499 {@code client_gone}
+     *     when {@code stillWanted} said the client left while the request waited
      */
-    Slot acquire(List<String> chain) throws InterruptedException {
+    Slot acquire(List<String> chain, BooleanSupplier stillWanted) throws InterruptedException {
         lock.lock();
         try {
             if (free.isEmpty()) {
@@ -45,7 +62,10 @@ final class SlotPool {
                 waiting++;
                 try {
                     while (free.isEmpty()) {
-                        freed.await(1, TimeUnit.SECONDS);
+                        if (!freed.await(checkMillis, TimeUnit.MILLISECONDS) && free.isEmpty() && !stillWantedUnlocked(stillWanted)) {
+                            throw new ApiException(499, "invalid_request_error", null, CLIENT_GONE,
+                                    "the client closed the connection while the request waited for a slot");
+                        }
                     }
                 } finally {
                     waiting--;
@@ -72,6 +92,16 @@ final class SlotPool {
             return best;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Asks {@code stillWanted} without holding the lock (it may do I/O), then takes the lock back. */
+    private boolean stillWantedUnlocked(BooleanSupplier stillWanted) {
+        lock.unlock();
+        try {
+            return stillWanted.getAsBoolean();
+        } finally {
+            lock.lock();
         }
     }
 

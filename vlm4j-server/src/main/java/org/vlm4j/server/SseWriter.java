@@ -13,14 +13,19 @@ import java.nio.charset.StandardCharsets;
  * {@code data: [DONE]}. The response is committed only when the first piece arrives, so errors found
  * before generation (a prompt that does not fit) still get an ordinary JSON error response. Every
  * event is flushed; a failed write means the client is gone.
+ *
+ * <p>While the request waits in the queue for a slot, {@link #stillWanted()} sends an SSE comment
+ * about once a second: that commits the response early (later errors then arrive as error events),
+ * but it is the only way to learn that a client left, so that it gives up its place in the queue.
  */
-final class SseWriter {
+final class SseWriter implements ChatEngine.Sink {
     private final HttpServletResponse res;
     private final ObjectMapper mapper;
     private final OpenAiFormat format;
     private final String id;
     private final long created;
     private OutputStream out;
+    private boolean roleSent;
 
     SseWriter(HttpServletResponse res, ObjectMapper mapper, OpenAiFormat format, String id, long created) {
         this.res = res;
@@ -34,7 +39,8 @@ final class SseWriter {
         return out != null;
     }
 
-    void text(String piece) throws IOException {
+    @Override
+    public void text(String piece) throws IOException {
         start();
         event(format.chunk(id, created, format.contentDelta(piece), null));
     }
@@ -55,7 +61,29 @@ final class SseWriter {
         done();
     }
 
+    /** A keep-alive comment while waiting for a slot; false when the write failed (client gone). */
+    @Override
+    public boolean stillWanted() {
+        try {
+            open();
+            out.write(": waiting for a free slot\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private void start() throws IOException {
+        open();
+        if (!roleSent) {
+            roleSent = true;
+            event(format.chunk(id, created, format.roleDelta(), null));
+        }
+    }
+
+    /** Commits the response: status 200 and the event-stream headers. */
+    private void open() throws IOException {
         if (out != null) {
             return;
         }
@@ -64,7 +92,6 @@ final class SseWriter {
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
         out = res.getOutputStream();
-        event(format.chunk(id, created, format.roleDelta(), null));
     }
 
     private void event(ObjectNode o) throws IOException {

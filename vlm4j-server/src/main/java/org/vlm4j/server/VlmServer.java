@@ -194,7 +194,7 @@ public final class VlmServer implements AutoCloseable {
         SseWriter sse = new SseWriter(ctx.res(), mapper, format, id, now);
         ChatEngine.Result r;
         try {
-            r = engine.complete(req, sse::text);
+            r = engine.complete(req, sse);
         } catch (ApiException e) {
             if (!sse.started()) {
                 throw e;

@@ -57,6 +57,13 @@ class ConcurrencyTest {
 
     /** Opens a raw streaming request and returns once its first event arrived. */
     static Socket openStream(VlmServer s) throws Exception {
+        Socket sock = sendStream(s);
+        readUntil(sock, "\"content\"");
+        return sock;
+    }
+
+    /** Sends a raw streaming request (the long one) without reading anything. */
+    static Socket sendStream(VlmServer s) throws Exception {
         Socket sock = new Socket("127.0.0.1", s.port());
         sock.setSoTimeout(30_000);
         byte[] body = longStream().getBytes(StandardCharsets.UTF_8);
@@ -65,15 +72,30 @@ class ConcurrencyTest {
                 + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body);
         out.flush();
+        return sock;
+    }
+
+    /** Reads the response of {@code sock} (status 200 expected) until a line containing {@code text}. */
+    static void readUntil(Socket sock, String text) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.UTF_8));
         String status = in.readLine();
         assertTrue(status.contains(" 200 "), status);
         for (String line; (line = in.readLine()) != null; ) {
-            if (line.contains("\"content\"")) {
-                return sock;
+            if (line.contains(text)) {
+                return;
             }
         }
-        throw new AssertionError("stream ended early");
+        throw new AssertionError("stream ended before '" + text + "'");
+    }
+
+    static void awaitQueueDepth(VlmServer s, int depth) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (s.queueDepth() != depth) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("queue depth " + s.queueDepth() + ", expected " + depth);
+            }
+            Thread.sleep(10);
+        }
     }
 
     static void awaitIdle(VlmServer s) throws InterruptedException {
@@ -163,6 +185,27 @@ class ConcurrencyTest {
             assertEquals(200, queued.get(30, TimeUnit.SECONDS).statusCode());
             awaitIdle(s);
         } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    void queuedStreamingClientThatLeavesGivesUpItsPlace() throws Exception {
+        VlmServer s = VlmServer.start(TestSupport.config().withSlots(1, 1), model);
+        SlotPool.checkMillis = 50; // the server checks every second; the holder below would finish first
+        try {
+            Socket holder = openStream(s); // takes the only slot
+            Socket waiting = sendStream(s);
+            awaitQueueDepth(s, 1);
+            readUntil(waiting, ": waiting for a free slot"); // the keep-alive comment of a queued stream
+            waiting.close(); // the client gives up while queued
+            awaitQueueDepth(s, 0);
+            assertEquals(1, TestSupport.metric(s, "vlm4j_queue_abandoned_total"), "it left the queue, not through the slot");
+            holder.close();
+            awaitIdle(s);
+            assertEquals(1, TestSupport.metric(s, "vlm4j_completions_total"), "only the holder's answer was computed");
+        } finally {
+            SlotPool.checkMillis = SlotPool.CHECK_MILLIS;
             s.close();
         }
     }
