@@ -10,8 +10,7 @@ import java.util.function.IntSupplier;
 /**
  * Counters and gauges of the server in the Prometheus text format ({@code GET /metrics}): requests
  * by status, prompt and generated tokens, cancelled answers, requests that left the queue, busy
- * slots, queue depth and the
- * decode speed of the latest answer.
+ * slots, queue depth and the decode speed of the latest answer.
  */
 final class Metrics {
     private final Map<Integer, LongAdder> requests = new ConcurrentHashMap<>();

@@ -11,8 +11,8 @@ import java.util.function.BooleanSupplier;
  * The fixed set of {@link Slot}s and the bounded queue in front of them. A request takes a free
  * slot, preferring the one whose dialogue it continues (longest prefix), then one with the same
  * system message, then the least recently used; when all are busy it waits if the queue has room
- * and is refused with 503 otherwise. A waiting request is asked about once a second
- * whether its client still wants the answer, so a client that left gives up its place in the queue.
+ * and is refused with 503 otherwise. A waiting request is asked about once a second whether its
+ * client still wants the answer, so a client that left gives up its place in the queue.
  */
 final class SlotPool {
     /** How often a waiting request checks that its client is still there. */
