@@ -4,8 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.vlm4j.gguf.GgmlType;
+import org.vlm4j.tensor.QuantizedActivations;
 import org.vlm4j.tensor.Quantizer;
 import org.vlm4j.tensor.WeightMatrix;
+import org.vlm4j.tensor.WorkerPool;
 
 /** Random weights in native memory (like a mapped GGUF tensor) and random activations. */
 final class BenchData {
@@ -33,5 +35,19 @@ final class BenchData {
             x[i] = (float) r.nextGaussian();
         }
         return x;
+    }
+
+    /**
+     * {@code out = W x} with int8 activations, one row per pass (the decode kernel before it read four
+     * rows at once): the baseline of the four-row benchmarks.
+     */
+    static float[] matVecOneRowAtATime(WorkerPool pool, WeightMatrix w, float[] x, QuantizedActivations qa, float[] out) {
+        QuantizedActivations a = qa.quantize(x, 0, w.cols());
+        pool.forRange(w.rows(), 16, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                out[r] = w.dot(r, a);
+            }
+        });
+        return out;
     }
 }

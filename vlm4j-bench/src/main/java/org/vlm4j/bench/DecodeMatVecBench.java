@@ -96,12 +96,7 @@ public class DecodeMatVecBench {
     @Benchmark
     public float[] tokenOneRowAtATime() {
         for (WeightMatrix w : mats) {
-            QuantizedActivations a = qa.quantize(x, 0, w.cols());
-            pool.forRange(w.rows(), 16, (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    out[r] = w.dot(r, a);
-                }
-            });
+            BenchData.matVecOneRowAtATime(pool, w, x, qa, out);
         }
         return out;
     }

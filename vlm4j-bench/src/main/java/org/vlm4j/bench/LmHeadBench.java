@@ -71,12 +71,6 @@ public class LmHeadBench {
     /** The same product one row at a time (the kernel before four-row passes), for comparison. */
     @Benchmark
     public float[] lmHeadOneRowAtATime() {
-        QuantizedActivations a = qa.quantize(x, 0, 1024);
-        pool.forRange(w.rows(), 16, (s, e) -> {
-            for (int r = s; r < e; r++) {
-                out[r] = w.dot(r, a);
-            }
-        });
-        return out;
+        return BenchData.matVecOneRowAtATime(pool, w, x, qa, out);
     }
 }
