@@ -32,7 +32,7 @@ final class Gemm {
     private static final class Scratch {
         float[] panel = new float[0];
         /** {@code MR} dequantized weight rows, row-major, before the transpose into {@code panel}. */
-        float[] row = new float[0];
+        float[] rows = new float[0];
         float[] tile = new float[GemmVectors.NR * GemmVectors.MR];
         long call = -1;
         /** Row block (numbered across all matrices of the call) held in {@code panel}. */
@@ -173,7 +173,7 @@ final class Gemm {
 
     /**
      * Dequantizes rows {@code [r0, r0+mr)} (zeros past the end) into {@code s.panel}, transposed:
-     * first row-major into {@code s.row}, then 4 x 4 in-register transposes
+     * first row-major into {@code s.rows}, then 4 x 4 in-register transposes
      * ({@link GemmVectors#transposePanel}; a scalar strided scatter measured 3x slower).
      */
     private static void pack(WeightMatrix w, int r0, int mr, Scratch s) {
@@ -181,18 +181,18 @@ final class Gemm {
         if (s.panel.length < cols * mr) {
             s.panel = new float[cols * mr];
         }
-        if (s.row.length < cols * mr) {
-            s.row = new float[cols * mr];
+        if (s.rows.length < cols * mr) {
+            s.rows = new float[cols * mr];
         }
-        float[] rowsBuf = s.row;
+        float[] rows = s.rows;
         for (int i = 0; i < mr; i++) {
             int r = r0 + i;
             if (r < w.rows()) {
-                w.dequantizeRow(r, rowsBuf, i * cols);
+                w.dequantizeRow(r, rows, i * cols);
             } else {
-                java.util.Arrays.fill(rowsBuf, i * cols, (i + 1) * cols, 0f);
+                java.util.Arrays.fill(rows, i * cols, (i + 1) * cols, 0f);
             }
         }
-        GemmVectors.transposePanel(rowsBuf, cols, s.panel);
+        GemmVectors.transposePanel(rows, cols, s.panel);
     }
 }

@@ -84,17 +84,18 @@ public final class MatOps {
         }
         QuantizedActivations qa = quantize ? QA.get().quantize(x, xOff, ws[0].cols()) : null;
         pool.forRange(total, MATVEC_GRAIN, (start, end) -> {
-            int m = 0;
-            while (starts[m + 1] <= start) {
-                m++;
-            }
-            for (int g = start; g < end; g++) {
-                while (g >= starts[m + 1]) {
-                    m++;
+            // the part of [start, end) that falls in each matrix, with the same row kernels as matVec
+            for (int m = 0; m < ws.length; m++) {
+                int s = Math.max(start, starts[m]) - starts[m];
+                int e = Math.min(end, starts[m + 1]) - starts[m];
+                if (s >= e) {
+                    continue;
                 }
-                WeightMatrix w = ws[m];
-                int r = g - starts[m];
-                outs[m][r] = int8[m] ? w.dot(r, qa) : w.dot(r, x, xOff);
+                if (int8[m]) {
+                    quantizedRows(ws[m], qa, outs[m], 0, s, e);
+                } else {
+                    matVecRows(ws[m], x, xOff, outs[m], 0, s, e);
+                }
             }
         });
     }
