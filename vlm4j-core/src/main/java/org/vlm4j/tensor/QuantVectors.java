@@ -20,12 +20,11 @@ import static org.vlm4j.tensor.V.QS;
 import static org.vlm4j.tensor.V.QSL;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API fast paths for the block-quantized weight types Q8_0 and Q4_0. Only loaded when
@@ -46,8 +45,17 @@ import jdk.incubator.vector.ShortVector;
 final class QuantVectors {
     private QuantVectors() {}
 
-    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BLOCK = 32;
+    /**
+     * The first four shorts of a block; its f16 scale is lane 0. Block scales are read with this
+     * vector load, not {@code MemorySegment.get}: a scalar segment read costs a bounds check of ~20
+     * instructions per block and row here (vector loads are unchecked when the launcher sets
+     * {@code VECTOR_ACCESS_OOB_CHECK=0}), and the four-row int8 kernel measured ~12% faster in L2
+     * with the vector load (13.4 -> 15.0 GB/s per core). Written out at each use, not as a helper:
+     * a helper called from these big methods is not inlined (5.4 GB/s).
+     */
+    private static final VectorSpecies<Short> SCALE = ShortVector.SPECIES_64;
+
 
     // Every kernel is one flat method on purpose: a helper that returns a vector is only free if
     // C2 inlines it, and these methods are big enough that it often does not ("callee is too
@@ -71,7 +79,7 @@ final class QuantVectors {
                     s1 = ((FloatVector) q1.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + j + BFL + p * L), s1);
                 }
             }
-            acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, o))), acc);
+            acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0))), acc);
         }
         return acc.reduceLanes(ADD);
     }
@@ -80,7 +88,7 @@ final class QuantVectors {
         int nb = n / BLOCK;
         for (int b = 0; b < nb; b++) {
             long o = off + 34L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, o)));
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)));
             int db = dstOff + BLOCK * b;
             for (int j = 0; j < BLOCK; j += BFL) {
                 ByteVector q = ByteVector.fromMemorySegment(B_F, w, o + 2 + j, LE);
@@ -110,7 +118,7 @@ final class QuantVectors {
                     s1 = ((FloatVector) hi.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + 16 + j + p * L), s1);
                 }
             }
-            acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, o))), acc);
+            acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0))), acc);
         }
         return acc.reduceLanes(ADD);
     }
@@ -119,7 +127,7 @@ final class QuantVectors {
         int nb = n / BLOCK;
         for (int b = 0; b < nb; b++) {
             long o = off + 18L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, o)));
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)));
             int db = dstOff + BLOCK * b;
             for (int j = 0; j < BLOCK / 2; j += BFL) {
                 ByteVector q = ByteVector.fromMemorySegment(B_F, w, o + 2 + j, LE);
@@ -158,7 +166,7 @@ final class QuantVectors {
                 IntVector v = w0.mul(ShortVector.fromArray(QS, qa, a + j)).add(w1.mul(ShortVector.fromArray(QS, qa, a + j + QSL))).reinterpretAsInts();
                 isum = isum.add(v.lanewise(ASHR, 16)).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
             }
-            float scale = Float.float16ToFloat(w.get(S16, o)) * da[ab0 + b];
+            float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
         }
         return acc.reduceLanes(ADD);
@@ -180,7 +188,7 @@ final class QuantVectors {
                 IntVector v = lo.mul(ShortVector.fromArray(QS, qa, a + j)).add(hi.mul(ShortVector.fromArray(QS, qa, a + 16 + j))).reinterpretAsInts();
                 isum = isum.add(v.lanewise(ASHR, 16)).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
             }
-            float scale = Float.float16ToFloat(w.get(S16, o)) * da[ab0 + b];
+            float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
         }
         return acc.reduceLanes(ADD);
@@ -236,10 +244,14 @@ final class QuantVectors {
             }
             float d = da[ab0 + b];
             long so = 34L * b;
-            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off + so)) * d), acc0);
-            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off1 + so)) * d), acc1);
-            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off2 + so)) * d), acc2);
-            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off3 + so)) * d), acc3);
+            float d0 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off + so, LE).lane(0)) * d;
+            float d1 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off1 + so, LE).lane(0)) * d;
+            float d2 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off2 + so, LE).lane(0)) * d;
+            float d3 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off3 + so, LE).lane(0)) * d;
+            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d0), acc0);
+            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d1), acc1);
+            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d2), acc2);
+            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d3), acc3);
         }
         out[o] = acc0.reduceLanes(ADD);
         out[o + outStride] = acc1.reduceLanes(ADD);
@@ -287,10 +299,14 @@ final class QuantVectors {
             }
             float d = da[ab0 + b];
             long so = 18L * b;
-            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off + so)) * d), acc0);
-            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off1 + so)) * d), acc1);
-            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off2 + so)) * d), acc2);
-            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, Float.float16ToFloat(w.get(S16, off3 + so)) * d), acc3);
+            float d0 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off + so, LE).lane(0)) * d;
+            float d1 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off1 + so, LE).lane(0)) * d;
+            float d2 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off2 + so, LE).lane(0)) * d;
+            float d3 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off3 + so, LE).lane(0)) * d;
+            acc0 = ((FloatVector) s0.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d0), acc0);
+            acc1 = ((FloatVector) s1.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d1), acc1);
+            acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d2), acc2);
+            acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d3), acc3);
         }
         out[o] = acc0.reduceLanes(ADD);
         out[o + outStride] = acc1.reduceLanes(ADD);
