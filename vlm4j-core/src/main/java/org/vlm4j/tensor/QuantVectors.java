@@ -56,7 +56,6 @@ final class QuantVectors {
      */
     private static final VectorSpecies<Short> SCALE = ShortVector.SPECIES_64;
 
-
     // Every kernel is one flat method on purpose: a helper that returns a vector is only free if
     // C2 inlines it, and these methods are big enough that it often does not ("callee is too
     // large", NodeCountInliningCutoff), which boxes every vector and costs 2-3x.
