@@ -106,6 +106,54 @@ class QuantKernelsTest {
         }
     }
 
+    /**
+     * Each block's f16 scale is read from its own two bytes whatever its class: the blocks of four
+     * rows get different scales (normal, negative, subnormal, zero, negative zero, the largest), in
+     * a different order per row, and every fast kernel (dequantize, float dot, int8 dot, four-row
+     * int8 dot) must match the scalar reference.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void blockScalesOfEveryKindAreReadPerBlock(GgmlType type) {
+        short[] scales = {0x3C00, (short) 0xBC00, 0x0001, 0x03FF, 0x0000, (short) 0x8000, 0x7BFF, 0x2E66, (short) 0x8400, 0x1400};
+        int n = 32 * scales.length;
+        int rows = 4;
+        int bb = type.typeSize();
+        long rowBytes = type.byteSize(n);
+        SplittableRandom r = new SplittableRandom(21);
+        MemorySegment w = Arena.ofAuto().allocate(rows * rowBytes);
+        for (long i = 0; i < w.byteSize(); i++) {
+            w.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
+        }
+        for (int row = 0; row < rows; row++) {
+            for (int b = 0; b < n / 32; b++) {
+                w.set(ValueLayout.JAVA_SHORT_UNALIGNED, row * rowBytes + (long) b * bb, scales[(b + 3 * row) % scales.length]);
+            }
+        }
+        TypeKernels k = TypeKernels.of(type);
+        float[] x = TestData.gaussian(r, n, 1.0);
+        QuantizedActivations qa = new QuantizedActivations(n).quantize(x, 0, n);
+        float[] four = new float[rows];
+        k.dotQuantized4(w, 0, rowBytes, qa, 0, n, four, 0, 1);
+        for (int row = 0; row < rows; row++) {
+            long off = row * rowBytes;
+            float[] ref = new float[n];
+            float[] fast = new float[n];
+            k.dequantizeReference(w, off, ref, 0, n);
+            k.dequantize(w, off, fast, 0, n);
+            double scale = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(fast[i]), type + " row " + row + " value " + i);
+                scale += Math.abs(ref[i] * x[i]);
+            }
+            assertTrue(scale > 1000, "the largest scale takes part: " + scale);
+            assertEquals(k.dotReference(w, off, x, 0, n), k.dot(w, off, x, 0, n), 2e-6 * scale, type + " float dot, row " + row);
+            float int8 = k.dotQuantized(w, off, qa, 0, n);
+            assertEquals(k.dotQuantizedReference(w, off, qa, 0, n), int8, 2e-6 * scale, type + " int8 dot, row " + row);
+            assertEquals(int8, four[row], 1e-5 * scale, type + " four-row int8 dot, row " + row);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void int8PathMatchesReferenceAndFloatPath(GgmlType type) {
