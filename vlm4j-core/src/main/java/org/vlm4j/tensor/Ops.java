@@ -85,7 +85,6 @@ public final class Ops {
         }
     }
 
-    /** {@code a[i] += b[i]}. */
     /**
      * NeoX rotary embedding of one head in place: for {@code i < half}, the pair
      * {@code (a[off + i], a[off + i + half])} is rotated by the angle whose cosine and sine are
@@ -101,6 +100,7 @@ public final class Ops {
         OpsReference.ropeNeox(a, off, half, cos, sin, cOff);
     }
 
+    /** {@code a[i] += b[i]}. */
     public static void add(float[] a, int aOff, float[] b, int bOff, int n) {
         if (Simd.ENABLED) {
             VectorOps.add(a, aOff, b, bOff, n);
