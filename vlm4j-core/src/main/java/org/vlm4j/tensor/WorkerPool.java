@@ -1,6 +1,7 @@
 package org.vlm4j.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,8 +14,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * last chunk to finish. Workers spin briefly before parking, because decode-time jobs last only
  * tens of microseconds and park/unpark latency would dominate.
  *
- * <p>Each job carries its own counters, so a worker that wakes up late can never run an old task
- * with a new job's chunk numbers: it finds its job's counter exhausted and goes back to waiting.
+ * <p>Starting a job allocates nothing (decode runs ~140 jobs per token): the pool has one job slot
+ * that is reused, stamped with a generation number. A chunk is claimed by a compare-and-set on one
+ * {@code long} holding {@code (generation << 32) | next chunk}, so a worker that wakes up late can
+ * never run an old task with a new job's chunk numbers: its claim fails once the job has moved on,
+ * and it goes back to waiting.
  *
  * <p>Jobs from different threads are serialised; a job started from inside a chunk (on any
  * thread of this pool) runs inline on that thread. If chunks throw, the remaining chunks are
@@ -38,26 +42,21 @@ public final class WorkerPool implements AutoCloseable {
     private static final long SPIN_NANOS = 200_000L;
     private static volatile WorkerPool defaultPool;
 
-    /** One submitted job; immutable apart from its counters. */
-    private static final class Job {
-        final ChunkTask task;
-        final int total;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger pending;
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-        Job(ChunkTask task, int total) {
-            this.task = task;
-            this.total = total;
-            this.pending = new AtomicInteger(total);
-        }
-    }
-
     private final int threads;
     private final Thread[] workers;
     private final ReentrantLock jobLock = new ReentrantLock();
-    private volatile Job current;
     private volatile boolean closed;
+    // The job slot, reused by every job (see work for why a late reader cannot mix two jobs).
+    private volatile ChunkTask task;
+    private volatile int total;
+    private volatile int generation;
+    /** Chunk index of a claim word while a new job is being written: larger than any chunk count. */
+    private static final int CLOSED = Integer.MAX_VALUE;
+    /** {@code (generation << 32) | next unclaimed chunk} of the current job. */
+    private final AtomicLong claim = new AtomicLong();
+    /** Chunks of the current job not finished yet. */
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ThreadLocal<Boolean> inJob = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private WorkerPool(int threads) {
@@ -123,32 +122,44 @@ public final class WorkerPool implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("worker pool is closed");
             }
-            Job job = new Job(task, chunks);
-            current = job;
+            int gen = generation + 1;
+            // Close the slot first: a late worker still in the last job (whose claim word would
+            // otherwise stay valid) must not claim a chunk of the task written next.
+            claim.set(((long) gen << 32) | CLOSED);
+            this.task = task;
+            this.total = chunks;
+            failure.set(null);
+            pending.set(chunks);
+            claim.set((long) gen << 32);
+            generation = gen;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
             inJob.set(Boolean.TRUE);
             try {
-                work(job);
+                work(gen);
             } finally {
                 inJob.set(Boolean.FALSE);
             }
-            awaitDone(job);
-            current = null;
-            rethrow(job.failure.get());
+            awaitDone();
+            this.task = null;
+            Throwable f = failure.get();
+            if (f != null) {
+                failure.set(null);
+                rethrow(f);
+            }
         } finally {
             jobLock.unlock();
         }
     }
 
-    private static void awaitDone(Job job) {
-        if (job.pending.get() == 0) {
+    private void awaitDone() {
+        if (pending.get() == 0) {
             return;
         }
         long start = System.nanoTime();
         int spins = 0;
-        while (job.pending.get() > 0) {
+        while (pending.get() > 0) {
             if ((++spins & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
@@ -189,34 +200,55 @@ public final class WorkerPool implements AutoCloseable {
         run(realChunks, c -> task.run(c * size, Math.min(n, (c + 1) * size)));
     }
 
-    private static void work(Job job) {
-        int c;
-        while ((c = job.next.getAndIncrement()) < job.total) {
+    /**
+     * Runs chunks of job {@code gen} until none are left or the job is no longer current.
+     *
+     * <p>The task and chunk count are read between reading the claim word and the CAS that claims
+     * chunk {@code c}. A new job first sets the word to its own generation with the index
+     * {@link #CLOSED}, and only then writes the task and count. So if the CAS succeeds, the word still
+     * held {@code (gen, c)}: no newer job had started writing, and the task and count read are job
+     * {@code gen}'s (both volatile, so reading a newer task would also make the CAS see the closed
+     * word and fail).
+     */
+    private void work(int gen) {
+        while (true) {
+            long word = claim.get();
+            if ((int) (word >>> 32) != gen) {
+                return;
+            }
+            int c = (int) word;
+            ChunkTask t = task;
+            if (c >= total) {
+                return;
+            }
+            if (!claim.compareAndSet(word, word + 1)) {
+                continue;
+            }
             try {
-                if (job.failure.get() == null) {
-                    job.task.run(c);
+                if (failure.get() == null) {
+                    t.run(c);
                 }
             } catch (Throwable e) {
-                job.failure.compareAndSet(null, e);
+                failure.compareAndSet(null, e);
             } finally {
-                job.pending.decrementAndGet();
+                pending.decrementAndGet();
             }
         }
     }
 
     private void workerLoop() {
         inJob.set(Boolean.TRUE);
-        Job seen = null;
+        int seen = 0;
         while (!closed) {
-            Job j = current;
-            if (j != null && j != seen) {
-                seen = j;
-                work(j);
+            int g = generation;
+            if (g != seen) {
+                seen = g;
+                work(g);
                 continue;
             }
             long start = System.nanoTime();
             int spins = 0;
-            while ((j = current) == null || j == seen) {
+            while (generation == seen) {
                 if (closed) {
                     return;
                 }

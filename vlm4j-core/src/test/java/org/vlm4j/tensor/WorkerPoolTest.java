@@ -19,10 +19,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WorkerPoolTest {
 
+    /**
+     * Many short jobs back to back, with chunk counts that go up and down: a worker still finishing
+     * one job must never claim a chunk of the next (the pool reuses one job slot; a job with more
+     * chunks than the last once let a late worker run the new task with the old job's next index).
+     */
     @Test
     void everyChunkRunsExactlyOnceAcrossManySmallJobs() {
         try (WorkerPool pool = WorkerPool.create(3)) {
-            for (int job = 0; job < 20_000; job++) {
+            for (int job = 0; job < 50_000; job++) {
                 int chunks = 1 + job % 7;
                 AtomicIntegerArray hits = new AtomicIntegerArray(chunks);
                 pool.run(chunks, hits::incrementAndGet);
