@@ -89,6 +89,22 @@ class ChatCommandTest {
         }
     }
 
+    /**
+     * {@code --warm-up on} runs the background warm-up even for piped input; the first line stops it
+     * and the answers are the goldens, as without it.
+     */
+    @Test
+    void warmUpOnKeepsTheAnswers() {
+        for (String mode : new String[] {"on", "OFF", "auto"}) {
+            Cli r = chat(DESCRIBE + DESCRIBE, "--json-lines", "--warm-up", mode);
+            assertEquals(0, r.status(), r.toString());
+            List<JsonNode> answers = jsonLines(r);
+            assertEquals(2, answers.size(), r.out());
+            assertArrayEquals(m1Answer(), Fixtures.ints(answers.get(0).get("tokens")), mode);
+            assertFalse(r.hasStackTrace(), r.toString());
+        }
+    }
+
     @Test
     void clearForgetsTheDialogueAndExitLeaves() {
         String script = DESCRIBE + "clear\n" + DESCRIBE + "  <CLEAR>  \n" + DESCRIBE + "exit\n" + "<image>never answered\n";

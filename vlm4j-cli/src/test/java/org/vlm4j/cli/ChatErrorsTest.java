@@ -61,6 +61,7 @@ class ChatErrorsTest {
             {"chat", "-m", text, "-c", "-5"},
             {"chat", "-m", text, "--silent", "--json-lines"},
             {"chat", "-m", text, "--on-context-full=never"},
+            {"chat", "-m", text, "--warm-up", "maybe"},
             {"chat", "-m", text, "--top-p", "0"},
             {"chat", "a.png", "b.gguf"},
             {"chat", "a.png", "b.gguf", "c.gguf", "-m", text},
