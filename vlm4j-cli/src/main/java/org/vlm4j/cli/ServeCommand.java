@@ -72,6 +72,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Fetch http(s) image URLs (size limit = --max-body, 10 s timeout); otherwise only data: URLs.")
     boolean allowRemoteImages;
 
+    @Option(names = "--no-warm-up",
+            description = "Do not run the model briefly in the background after start (by default the JIT compiles it before "
+                    + "the first request, which then runs ~1.5x faster; the warm-up yields to any request).")
+    boolean noWarmUp;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -110,6 +115,9 @@ public final class ServeCommand implements Callable<Integer> {
             out.println("vlm4j: warning: listening beyond loopback without --api-key");
         }
         out.flush();
+        if (!noWarmUp) {
+            server.warmUpInBackground();
+        }
         stop.await();
         return 0;
     }

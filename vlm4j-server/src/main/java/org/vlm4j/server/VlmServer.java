@@ -41,6 +41,8 @@ public final class VlmServer implements AutoCloseable {
     private volatile ChatEngine engine;
     private volatile ChatRequestParser parser;
     private boolean ownsModel;
+    private volatile Thread warmUp;
+    private volatile boolean closing;
 
     private VlmServer(ServerConfig config) {
         this.config = config;
@@ -94,6 +96,49 @@ public final class VlmServer implements AutoCloseable {
         this.parser = new ChatRequestParser(mapper, new ImageLoader(m.imageDecoder(), config));
         this.engine = new ChatEngine(m, pool, metrics, Math.min(config.contextSize(), m.languageModel().trainedContextLength()));
         this.model = m;
+    }
+
+    /**
+     * Starts {@link VisionLanguageModel#warmUp} on a background thread, so that the JIT has compiled
+     * the engine before the first request (which would otherwise take ~1.5x its normal time). It stops
+     * between two of its steps as soon as a request holds or waits for a slot, or the server closes;
+     * {@link #close} waits for it. Idempotent.
+     */
+    public synchronized void warmUpInBackground() {
+        VisionLanguageModel m = model;
+        if (warmUp != null || m == null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                m.warmUp(() -> closing || pool.busy() > 0 || pool.waiting() > 0);
+            } catch (RuntimeException | Error e) {
+                // only an optimisation: a real request reports any real problem
+            }
+        }, "vlm4j-warm-up");
+        t.setDaemon(true);
+        warmUp = t;
+        t.start();
+    }
+
+    /** Whether a background warm-up is still running (for tests and diagnostics). */
+    public boolean warmingUp() {
+        Thread t = warmUp;
+        return t != null && t.isAlive();
+    }
+
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The bound port. */
@@ -277,6 +322,11 @@ public final class VlmServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        Thread w = warmUp;
+        if (w != null) {
+            closing = true;
+            joinQuietly(w);
+        }
         if (ownsModel && model != null) {
             model.close();
         }
