@@ -35,11 +35,6 @@ public final class BackgroundWarmUp implements AutoCloseable {
         return w;
     }
 
-    /** Whether the warm-up thread is still running. */
-    public boolean running() {
-        return thread.isAlive();
-    }
-
     /** Asks the warm-up to stop and waits until it has. Idempotent. */
     public void stop() {
         stopped = true;
