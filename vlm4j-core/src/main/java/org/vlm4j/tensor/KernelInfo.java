@@ -118,9 +118,13 @@ public final class KernelInfo {
      * Runs every kernel a few thousand times on tiny inputs so that the JIT compiles them before
      * real work arrives. Without this, the first thousands of rows of a model run as slow
      * interpreted / C1 Vector API code (about 1000x slower than compiled; several seconds of
-     * start-up). Takes roughly 0.5 to 2 s of CPU time depending on the machine; call it once at
-     * start-up, e.g. on a background thread while the model loads (it is thread-safe and
-     * idempotent: later calls return immediately).
+     * start-up). Takes roughly 0.5 to 2 s of CPU time depending on the machine (it is thread-safe
+     * and idempotent: later calls return immediately).
+     *
+     * <p>With a loaded model, prefer {@code VisionLanguageModel.warmUp}, which runs the model's own
+     * shapes and code paths while nobody waits. This one covers every weight type on tiny inputs,
+     * and run on a background thread during real work it made a one-shot picture question slower
+     * on 2 cores (it competes for them; BENCHMARKS.md, "A one-shot picture question").
      */
     public static void warmUp(WorkerPool pool) {
         if (warmedUp) {
