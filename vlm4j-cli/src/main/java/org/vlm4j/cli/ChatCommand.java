@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vlm4j.chat.AskOptions;
+import org.vlm4j.chat.BackgroundWarmUp;
 import org.vlm4j.chat.ContextPolicy;
 import org.vlm4j.chat.Conversation;
 import org.vlm4j.chat.ConversationOptions;
@@ -15,7 +16,6 @@ import org.vlm4j.chat.ImageEmbedding;
 import org.vlm4j.chat.SamplerConfig;
 import org.vlm4j.chat.VisionLanguageModel;
 import org.vlm4j.cli.chat.AnswerPrinter;
-import org.vlm4j.cli.chat.BackgroundWarmUp;
 import org.vlm4j.cli.chat.ChatIO;
 import org.vlm4j.cli.chat.ChatLoop;
 import org.vlm4j.cli.chat.JsonLinesPrinter;
@@ -23,6 +23,7 @@ import org.vlm4j.cli.chat.PipedIO;
 import org.vlm4j.cli.chat.SilentPrinter;
 import org.vlm4j.cli.chat.SlashCommands;
 import org.vlm4j.cli.chat.StartupInfo;
+import org.vlm4j.cli.chat.StopOnInput;
 import org.vlm4j.cli.chat.StreamingPrinter;
 import org.vlm4j.cli.chat.TerminalIO;
 import picocli.CommandLine;
@@ -183,8 +184,9 @@ public final class ChatCommand implements Callable<Integer> {
             err.flush();
             try (ChatIO base = openIO(out, err);
                     BackgroundWarmUp warm = warmUp == WarmUpMode.ON || (warmUp == WarmUpMode.AUTO && base.interactive())
-                            ? BackgroundWarmUp.start(m) : null) {
-                ChatIO io = warm == null ? base : warm.stopOnInput(base);
+                            ? BackgroundWarmUp.start(m, () -> false) : null) {
+                // the first line (or the end of input) stops the warm-up before anything is answered
+                ChatIO io = warm == null ? base : new StopOnInput(base, warm::stop);
                 boolean labels = !jsonLines && (io.interactive() || prompts);
                 AnswerPrinter printer = jsonLines ? new JsonLinesPrinter(io.out(), c::position)
                         : silent ? new SilentPrinter(io.out(), labels) : new StreamingPrinter(io.out(), labels);

@@ -64,6 +64,24 @@ class WarmUpTest {
     }
 
     @Test
+    void backgroundWarmUpStopsOnItsConditionAndOnStop() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        try (BackgroundWarmUp w = BackgroundWarmUp.start(model, () -> asked.incrementAndGet() > 2)) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (w.running() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertFalse(w.running(), "the warm-up ends by itself");
+        }
+        assertEquals(3, asked.get(), "the condition ends it after two steps");
+        BackgroundWarmUp unstopped = BackgroundWarmUp.start(model, () -> false);
+        unstopped.stop(); // whether it was done or not, stop() waits for it
+        assertFalse(unstopped.running());
+        unstopped.stop(); // idempotent
+        assertArrayEquals(answer(), answer(), "the model still answers");
+    }
+
+    @Test
     void stopsBetweenSteps() {
         assertFalse(model.warmUp(() -> true), "stopped before the first step");
         AtomicInteger checks = new AtomicInteger();

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.UUID;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
+import org.vlm4j.chat.BackgroundWarmUp;
 import org.vlm4j.chat.LoadOptions;
 import org.vlm4j.chat.VisionLanguageModel;
 
@@ -41,8 +42,7 @@ public final class VlmServer implements AutoCloseable {
     private volatile ChatEngine engine;
     private volatile ChatRequestParser parser;
     private boolean ownsModel;
-    private volatile Thread warmUp;
-    private volatile boolean closing;
+    private volatile BackgroundWarmUp warmUp;
 
     private VlmServer(ServerConfig config) {
         this.config = config;
@@ -106,39 +106,15 @@ public final class VlmServer implements AutoCloseable {
      */
     public synchronized void warmUpInBackground() {
         VisionLanguageModel m = model;
-        if (warmUp != null || m == null) {
-            return;
+        if (warmUp == null && m != null) {
+            warmUp = BackgroundWarmUp.start(m, () -> pool.busy() > 0 || pool.waiting() > 0);
         }
-        Thread t = new Thread(() -> {
-            try {
-                m.warmUp(() -> closing || pool.busy() > 0 || pool.waiting() > 0);
-            } catch (RuntimeException | Error e) {
-                // only an optimisation: a real request reports any real problem
-            }
-        }, "vlm4j-warm-up");
-        t.setDaemon(true);
-        warmUp = t;
-        t.start();
     }
 
     /** Whether a background warm-up is still running (for tests and diagnostics). */
     public boolean warmingUp() {
-        Thread t = warmUp;
-        return t != null && t.isAlive();
-    }
-
-    private static void joinQuietly(Thread t) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundWarmUp w = warmUp;
+        return w != null && w.running();
     }
 
     /** The bound port. */
@@ -322,10 +298,9 @@ public final class VlmServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        Thread w = warmUp;
+        BackgroundWarmUp w = warmUp;
         if (w != null) {
-            closing = true;
-            joinQuietly(w);
+            w.stop();
         }
         if (ownsModel && model != null) {
             model.close();
