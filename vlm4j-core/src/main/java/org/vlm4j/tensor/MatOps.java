@@ -83,21 +83,31 @@ public final class MatOps {
             starts[m + 1] = total;
         }
         QuantizedActivations qa = quantize ? QA.get().quantize(x, xOff, ws[0].cols()) : null;
-        pool.forRange(total, MATVEC_GRAIN, (start, end) -> {
-            // the part of [start, end) that falls in each matrix, with the same row kernels as matVec
-            for (int m = 0; m < ws.length; m++) {
-                int s = Math.max(start, starts[m]) - starts[m];
-                int e = Math.min(end, starts[m + 1]) - starts[m];
-                if (s >= e) {
-                    continue;
-                }
-                if (int8[m]) {
-                    quantizedRows(ws[m], qa, outs[m], 0, s, e);
-                } else {
-                    matVecRows(ws[m], x, xOff, outs[m], 0, s, e);
-                }
+        int[] outOffs = new int[ws.length];
+        pool.forRange(total, MATVEC_GRAIN, (start, end) -> stackedRows(ws, starts, int8, qa, x, xOff, outs, outOffs, start, end));
+    }
+
+    /**
+     * Rows {@code [start, end)} of the matrices {@code ws} stacked on top of each other (matrix m
+     * holds the stacked rows {@code [starts[m], starts[m + 1])}), on the calling thread, with the same
+     * row kernels as {@link #matVec}: row r of matrix m goes to {@code outs[m][outOffs[m] + r]},
+     * computed from {@code qa} where {@code int8[m]} and from {@code x[xOff ..]} otherwise. One chunk
+     * of {@link #matVecs} and of the decode's fused products.
+     */
+    public static void stackedRows(WeightMatrix[] ws, int[] starts, boolean[] int8, QuantizedActivations qa, float[] x, int xOff,
+            float[][] outs, int[] outOffs, int start, int end) {
+        for (int m = 0; m < ws.length && starts[m] < end; m++) {
+            int s = Math.max(start, starts[m]) - starts[m];
+            int e = Math.min(end, starts[m + 1]) - starts[m];
+            if (s >= e) {
+                continue;
             }
-        });
+            if (int8[m]) {
+                matVecRows(ws[m], qa, outs[m], outOffs[m], s, e);
+            } else {
+                matVecRows(ws[m], x, xOff, outs[m], outOffs[m], s, e);
+            }
+        }
     }
 
     /** {@link #matVec} (float path) for rows {@code [rowStart, rowEnd)} only, on the calling thread. */

@@ -26,36 +26,39 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
     private int chunkRows;
     private final QuantizedActivations qa = new QuantizedActivations(0);
     private boolean[] int8 = new boolean[0];
+    /** Matrix i holds the stacked rows {@code [starts[i], starts[i + 1])}. */
+    private int[] starts = new int[1];
 
     /**
      * {@code outs[i][outOffs[i] + r] = mats[i][r] . x[xOff ..]} for every matrix i and row r; every
      * matrix must have the same number of columns.
      */
     void run(WorkerPool pool, WeightMatrix[] mats, float[][] outs, int[] outOffs, float[] x, int xOff) {
-        int rows = 0;
-        for (WeightMatrix m : mats) {
-            rows += m.rows();
+        if (int8.length < mats.length) {
+            int8 = new boolean[mats.length];
+            starts = new int[mats.length + 1];
         }
+        int rows = 0;
+        boolean any = false;
+        for (int i = 0; i < mats.length; i++) {
+            starts[i] = rows;
+            rows += mats[i].rows();
+            int8[i] = MatOps.usesQuantizedActivations(mats[i]);
+            any |= int8[i];
+        }
+        starts[mats.length] = rows;
         this.mats = mats;
         this.outs = outs;
         this.outOffs = outOffs;
         this.x = x;
         this.xOff = xOff;
-        this.total = rows;
-        if (int8.length < mats.length) {
-            int8 = new boolean[mats.length];
-        }
-        boolean any = false;
-        for (int i = 0; i < mats.length; i++) {
-            int8[i] = MatOps.usesQuantizedActivations(mats[i]);
-            any |= int8[i];
-        }
         if (any) {
             qa.quantize(x, xOff, mats[0].cols());
         }
         int target = Math.max(1, pool.threads() * 4);
         int per = (rows + target - 1) / target;
         per = Math.max(GRAIN, (per + GRAIN - 1) / GRAIN * GRAIN);
+        this.total = rows;
         this.chunkRows = per;
         int chunks = (rows + per - 1) / per;
         if (chunks <= 1) {
@@ -69,21 +72,6 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
     @Override
     public void run(int chunk) {
         int start = chunk * chunkRows;
-        int end = Math.min(total, start + chunkRows);
-        int base = 0;
-        for (int i = 0; i < mats.length && base < end; i++) {
-            WeightMatrix m = mats[i];
-            int mEnd = base + m.rows();
-            int s = Math.max(start, base);
-            int e = Math.min(end, mEnd);
-            if (s < e) {
-                if (int8[i]) {
-                    MatOps.matVecRows(m, qa, outs[i], outOffs[i], s - base, e - base);
-                } else {
-                    MatOps.matVecRows(m, x, xOff, outs[i], outOffs[i], s - base, e - base);
-                }
-            }
-            base = mEnd;
-        }
+        MatOps.stackedRows(mats, starts, int8, qa, x, xOff, outs, outOffs, start, Math.min(total, start + chunkRows));
     }
 }
