@@ -43,6 +43,8 @@ public final class VlmServer implements AutoCloseable {
     private volatile ChatRequestParser parser;
     private boolean ownsModel;
     private volatile BackgroundWarmUp warmUp;
+    /** Set by {@link #close}; after it no warm-up starts (guarded by {@code this}). */
+    private boolean closed;
 
     private VlmServer(ServerConfig config) {
         this.config = config;
@@ -102,11 +104,11 @@ public final class VlmServer implements AutoCloseable {
      * Starts {@link VisionLanguageModel#warmUp} on a background thread, so that the JIT has compiled
      * the engine before the first request (which would otherwise take ~1.5x its normal time). It stops
      * between two of its steps as soon as a request holds or waits for a slot, or the server closes;
-     * {@link #close} waits for it. Idempotent.
+     * {@link #close} waits for it. Idempotent; does nothing once the server is closed.
      */
     public synchronized void warmUpInBackground() {
         VisionLanguageModel m = model;
-        if (warmUp == null && m != null) {
+        if (warmUp == null && m != null && !closed) {
             warmUp = BackgroundWarmUp.start(m, () -> pool.busy() > 0 || pool.waiting() > 0);
         }
     }
@@ -115,6 +117,11 @@ public final class VlmServer implements AutoCloseable {
     public boolean warmingUp() {
         BackgroundWarmUp w = warmUp;
         return w != null && w.running();
+    }
+
+    /** Whether a warm-up was ever started (for tests). */
+    synchronized boolean warmUpStarted() {
+        return warmUp != null;
     }
 
     /** The bound port. */
@@ -298,7 +305,11 @@ public final class VlmServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        BackgroundWarmUp w = warmUp;
+        BackgroundWarmUp w;
+        synchronized (this) {
+            closed = true;
+            w = warmUp;
+        }
         if (w != null) {
             w.stop();
         }

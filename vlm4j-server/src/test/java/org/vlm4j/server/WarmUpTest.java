@@ -2,6 +2,7 @@ package org.vlm4j.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vlm4j.server.TestSupport.JSON;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,8 +43,19 @@ class WarmUpTest {
         try (VisionLanguageModel model = TestSupport.loadModel()) {
             VlmServer server = VlmServer.start(TestSupport.config(), model);
             server.warmUpInBackground();
+            assertTrue(server.warmUpStarted());
             server.close();
             assertFalse(server.warmingUp());
+        }
+    }
+
+    @Test
+    void noWarmUpStartsAfterClose() throws Exception {
+        try (VisionLanguageModel model = TestSupport.loadModel()) {
+            VlmServer server = VlmServer.start(TestSupport.config(), model);
+            server.close();
+            server.warmUpInBackground();
+            assertFalse(server.warmUpStarted(), "a warm-up started after close() would run on a model its owner may close");
         }
     }
 }
