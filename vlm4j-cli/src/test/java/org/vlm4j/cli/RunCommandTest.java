@@ -181,6 +181,7 @@ class RunCommandTest {
             {"run", "-m", model, "-p", "x", "--repeat-penalty", "0"},
             {"run", "-m", model, "-p", "x", "--repeat-last-n", "-1"},
             {"run", "-m", model, "-p", "x", "-t", "-1"},
+            {"run", "-m", model, "-p", "x", "-t", "513"},
             {"run", "-m", model, "-p", "x", "--max-tiles", "-2"},
             {"run", "-m", model, "-p", "x", "--seed", "-1"},
             {"run", "-m", model, "-p", "<image> what is it?"},

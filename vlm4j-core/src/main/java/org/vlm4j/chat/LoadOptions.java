@@ -1,6 +1,7 @@
 package org.vlm4j.chat;
 
 import org.vlm4j.model.qwen3.KvCacheType;
+import org.vlm4j.tensor.WorkerPool;
 import org.vlm4j.vision.ImageDecoder;
 
 /**
@@ -18,8 +19,8 @@ public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exi
     public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false, KvCacheType.F16);
 
     public LoadOptions {
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads must be >= 0 (0 = all processors), got " + threads);
+        if (threads < 0 || threads > WorkerPool.MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 0 (all processors) and " + WorkerPool.MAX_THREADS + ", got " + threads);
         }
         if (maxTiles < 0) {
             throw new IllegalArgumentException("max tiles must be >= 0 (0 = from the model), got " + maxTiles);

@@ -60,8 +60,8 @@ public final class WorkerPool implements AutoCloseable {
     private final ThreadLocal<Boolean> inJob = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private WorkerPool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
@@ -72,6 +72,13 @@ public final class WorkerPool implements AutoCloseable {
             t.start();
         }
     }
+
+    /**
+     * The most threads a pool may have (as ggml's limit). Far beyond any useful count: each thread
+     * also gets scratch buffers (GEMM panels, attention tiles), and a mistyped {@code -t 9999}
+     * should be a clear error, not an out-of-memory failure.
+     */
+    public static final int MAX_THREADS = 512;
 
     /** A pool of {@code threads} threads in total (the calling thread counts as one). */
     public static WorkerPool create(int threads) {

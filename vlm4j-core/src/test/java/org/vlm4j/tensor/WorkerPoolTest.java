@@ -144,6 +144,8 @@ class WorkerPoolTest {
         one.close();
         assertThrows(IllegalStateException.class, () -> one.run(2, c -> { }));
         assertThrows(IllegalArgumentException.class, () -> WorkerPool.create(0));
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> WorkerPool.create(WorkerPool.MAX_THREADS + 1));
+        assertEquals("threads must be between 1 and 512, got 513", tooMany.getMessage());
         assertSame(WorkerPool.shared(), WorkerPool.shared());
     }
 }

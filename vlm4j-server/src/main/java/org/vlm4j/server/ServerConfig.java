@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.vlm4j.model.qwen3.KvCacheType;
+import org.vlm4j.tensor.WorkerPool;
 
 /**
  * Settings of a {@link VlmServer}.
@@ -40,6 +41,9 @@ public record ServerConfig(Path textModel, Path visionModel, String host, int po
         }
         if (parallel < 1) {
             throw new IllegalArgumentException("parallel must be >= 1, got " + parallel);
+        }
+        if (threads < 0 || threads > WorkerPool.MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 0 (all processors) and " + WorkerPool.MAX_THREADS + ", got " + threads);
         }
         if (queue < 0) {
             throw new IllegalArgumentException("queue must be >= 0, got " + queue);

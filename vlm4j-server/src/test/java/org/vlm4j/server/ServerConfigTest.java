@@ -45,6 +45,10 @@ class ServerConfigTest {
         assertEquals("parallel must be >= 1, got 0", assertThrows(IllegalArgumentException.class, () -> c.withSlots(0, 1)).getMessage());
         assertEquals("queue must be >= 0, got -1", assertThrows(IllegalArgumentException.class, () -> c.withSlots(1, -1)).getMessage());
         assertEquals("context size must be >= 16, got 8", assertThrows(IllegalArgumentException.class, () -> c.withContextSize(8)).getMessage());
+        assertEquals("threads must be between 0 (all processors) and 512, got -1",
+                assertThrows(IllegalArgumentException.class, () -> c.withThreads(-1)).getMessage());
+        assertEquals("threads must be between 0 (all processors) and 512, got 513",
+                assertThrows(IllegalArgumentException.class, () -> c.withThreads(513)).getMessage());
         assertThrows(NullPointerException.class, () -> c.withHost(null));
     }
 }

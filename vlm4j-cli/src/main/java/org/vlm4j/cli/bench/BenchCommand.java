@@ -80,6 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
             requireFile(mmproj);
         }
         PrintWriter err = spec.commandLine().getErr();
+        org.vlm4j.cli.ModelOptions.warnIfOversubscribed(spec.commandLine(), settings.threads());
         BenchRunner runner = new BenchRunner(settings, line -> {
             if (progress) {
                 err.println("vlm4j bench: " + line);
@@ -103,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
         check(genTokens >= 0, "-n/--n-gen must be >= 0, got " + genTokens);
         check(repetitions >= 1, "-r/--repetitions must be >= 1, got " + repetitions);
         int t = threads != null ? threads : WorkerPool.defaultThreads();
-        check(t >= 1, "-t/--threads must be >= 1, got " + t);
+        check(t >= 1 && t <= WorkerPool.MAX_THREADS, "-t/--threads must be between 1 and " + WorkerPool.MAX_THREADS + ", got " + t);
         check(contextSize >= 0, "-c/--ctx-size must be >= 0, got " + contextSize);
         check(depth >= 0, "-d/--n-depth must be >= 0, got " + depth);
         check(depth == 0 || promptTokens > 0 || genTokens > 0, "-d/--n-depth needs a pp or tg test (-p or -n > 0)");

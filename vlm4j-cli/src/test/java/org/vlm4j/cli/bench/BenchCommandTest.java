@@ -135,6 +135,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void moreThreadsThanProcessorsWarnsAndStillRuns() {
+        int t = org.vlm4j.tensor.WorkerPool.defaultThreads() + 1;
+        Cli r = Cli.run("bench", "-m", text(), "-p", "4", "-n", "2", "-r", "1", "-t", Integer.toString(t));
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.err().contains("vlm4j: warning: " + t + " threads on " + (t - 1) + " processor"), r.err());
+        assertTrue(r.out().contains("| pp4 |") || r.out().contains(" pp4 "), r.out());
+        Cli fits = Cli.run("bench", "-m", text(), "-p", "4", "-n", "0", "-r", "1", "-t", Integer.toString(t - 1));
+        assertFalse(fits.err().contains("warning"), fits.err());
+    }
+
+    @Test
     void badArgumentsExit2() {
         String m = text();
         for (String[] args : new String[][] {
@@ -144,6 +155,7 @@ class BenchCommandTest {
             {"bench", "-m", m, "-n", "-5"},
             {"bench", "-m", m, "-r", "0"},
             {"bench", "-m", m, "-t", "0"},
+            {"bench", "-m", m, "-t", "513"},
             {"bench", "-m", m, "-p", "abc"},
             {"bench", "-m", m, "-c", "-1"},
             {"bench", "-m", m, "-p", "16", "-c", "8"},
@@ -160,6 +172,7 @@ class BenchCommandTest {
             assertFalse(r.hasStackTrace(), ctx);
             assertEquals("", r.out(), ctx);
         }
+        assertTrue(Cli.run("bench", "-m", m, "-t", "100000").err().startsWith("vlm4j: error: -t/--threads must be between 1 and 512, got 100000"));
         Cli small = Cli.run("bench", "-m", m, "-p", "16", "-c", "8");
         assertTrue(small.err().contains("-c/--ctx-size 8 is too small"), small.err());
         Cli deep = Cli.run("bench", "-m", m, "-p", "16", "-n", "0", "-d", "8", "-c", "20");

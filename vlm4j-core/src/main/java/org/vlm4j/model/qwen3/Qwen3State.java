@@ -439,7 +439,8 @@ public final class Qwen3State implements SequenceState {
      * Causal attention for the rows of the current batch, parallel over items of (kv head, run of
      * consecutive tokens); each item handles every query head of its GQA group, so keys and values
      * are read once per group and each loaded vector feeds several query rows. Each parallel chunk
-     * owns one scratch.
+     * owns one scratch, created when the chunk first runs (so a pool with many threads costs memory
+     * only for the chunks a batch actually uses).
      */
     private final class AttentionTask implements WorkerPool.ChunkTask {
         private final KvCache.Scratch[] scratch;
@@ -454,10 +455,7 @@ public final class Qwen3State implements SequenceState {
 
         AttentionTask(int slots) {
             this.tokensPerItem = Math.max(1, ATTENTION_ROWS / c.groupSize());
-            this.scratch = new KvCache.Scratch[slots];
-            for (int i = 0; i < slots; i++) {
-                scratch[i] = kv.newScratch(tokensPerItem * c.groupSize());
-            }
+            this.scratch = new KvCache.Scratch[slots]; // created on a chunk's first use: decode needs only kvHeads of them
         }
 
         /** Rows {@code 0..nRows-1} of the batch, or (select) the batch rows listed in {@code rows}. */
@@ -476,6 +474,10 @@ public final class Qwen3State implements SequenceState {
         @Override
         public void run(int chunk) {
             KvCache.Scratch sc = scratch[chunk];
+            if (sc == null) { // one chunk runs on one thread at a time; the pool's hand-offs publish it
+                sc = kv.newScratch(tokensPerItem * c.groupSize());
+                scratch[chunk] = sc;
+            }
             int kvHeads = c.kvHeads();
             int group = c.groupSize();
             for (int it = chunk; it < items; it += chunks) {
