@@ -137,10 +137,11 @@ class BenchCommandTest {
     @Test
     void moreThreadsThanProcessorsWarnsAndStillRuns() {
         int t = org.vlm4j.tensor.WorkerPool.defaultThreads() + 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(t <= org.vlm4j.tensor.WorkerPool.MAX_THREADS, "a machine with 512 processors or more");
         Cli r = Cli.run("bench", "-m", text(), "-p", "4", "-n", "2", "-r", "1", "-t", Integer.toString(t));
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.err().contains("vlm4j: warning: " + t + " threads on " + (t - 1) + " processor"), r.err());
-        assertTrue(r.out().contains("| pp4 |") || r.out().contains(" pp4 "), r.out());
+        assertTrue(r.out().contains(" pp4 |"), r.out());
         Cli fits = Cli.run("bench", "-m", text(), "-p", "4", "-n", "0", "-r", "1", "-t", Integer.toString(t - 1));
         assertFalse(fits.err().contains("warning"), fits.err());
     }
