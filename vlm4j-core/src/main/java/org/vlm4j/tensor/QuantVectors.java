@@ -2,15 +2,16 @@ package org.vlm4j.tensor;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static org.vlm4j.tensor.V.BFL;
 import static org.vlm4j.tensor.V.B_F;
 import static org.vlm4j.tensor.V.B_F_PARTS;
 import static org.vlm4j.tensor.V.F;
+import static org.vlm4j.tensor.V.I;
 import static org.vlm4j.tensor.V.L;
 import static org.vlm4j.tensor.V.LE;
 import static org.vlm4j.tensor.V.QB;
@@ -99,6 +100,13 @@ final class QuantVectors {
     }
 
     // ---- Q4_0, float path
+    //
+    // Q4_0 nibbles: the 16 bytes of a block are widened first (to ints here, to shorts in the int8
+    // path) and the nibbles taken with and/shift in the wide lanes (sign extension does not touch
+    // the low byte's bits). Taking them in byte lanes needs a byte shift, which x86 does not have:
+    // the four-row int8 kernel ran at 7.4 G weights/s per core that way, 10.9 this way (probe, one
+    // core, 256 x 1024 in L2), and decode of a Q4_0 model on two cores went from ~20 to ~28 tok/s
+    // (BENCHMARKS.md).
 
     static float dotQ4Float(MemorySegment w, long off, float[] x, int xo, int n) {
         int nb = n / BLOCK;
@@ -110,11 +118,13 @@ final class QuantVectors {
             FloatVector s1 = FloatVector.zero(F);
             for (int j = 0; j < BLOCK / 2; j += BFL) {
                 ByteVector q = ByteVector.fromMemorySegment(B_F, w, o + 2 + j, LE);
-                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = q.lanewise(LSHR, 4).sub((byte) 8);
                 for (int p = 0; p < B_F_PARTS; p++) {
-                    s0 = ((FloatVector) lo.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + j + p * L), s0);
-                    s1 = ((FloatVector) hi.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + 16 + j + p * L), s1);
+                    // nibbles in int lanes (see "Q4_0 nibbles" above)
+                    IntVector qi = (IntVector) q.convertShape(B2I, I, p);
+                    FloatVector lo = (FloatVector) qi.and(0x0F).sub(8).convert(I2F, 0);
+                    FloatVector hi = (FloatVector) qi.lanewise(ASHR, 4).and(0x0F).sub(8).convert(I2F, 0);
+                    s0 = lo.fma(FloatVector.fromArray(F, x, xb + j + p * L), s0);
+                    s1 = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j + p * L), s1);
                 }
             }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0))), acc);
@@ -130,11 +140,10 @@ final class QuantVectors {
             int db = dstOff + BLOCK * b;
             for (int j = 0; j < BLOCK / 2; j += BFL) {
                 ByteVector q = ByteVector.fromMemorySegment(B_F, w, o + 2 + j, LE);
-                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = q.lanewise(LSHR, 4).sub((byte) 8);
                 for (int p = 0; p < B_F_PARTS; p++) {
-                    ((FloatVector) lo.convertShape(B2F, F, p)).mul(d).intoArray(dst, db + j + p * L);
-                    ((FloatVector) hi.convertShape(B2F, F, p)).mul(d).intoArray(dst, db + 16 + j + p * L);
+                    IntVector qi = (IntVector) q.convertShape(B2I, I, p);
+                    ((FloatVector) qi.and(0x0F).sub(8).convert(I2F, 0)).mul(d).intoArray(dst, db + j + p * L);
+                    ((FloatVector) qi.lanewise(ASHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d).intoArray(dst, db + 16 + j + p * L);
                 }
             }
         }
@@ -181,10 +190,9 @@ final class QuantVectors {
             int a = ao + BLOCK * b;
             IntVector isum = IntVector.zero(QI);
             for (int j = 0; j < BLOCK / 2; j += QSL) {
-                ByteVector q = ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE);
-                ShortVector lo = (ShortVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0);
-                ShortVector hi = (ShortVector) q.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0);
-                IntVector v = lo.mul(ShortVector.fromArray(QS, qa, a + j)).add(hi.mul(ShortVector.fromArray(QS, qa, a + 16 + j))).reinterpretAsInts();
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE).convertShape(B2S, QS, 0);
+                IntVector v = q.and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + j))
+                        .add(q.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + 16 + j))).reinterpretAsInts();
                 isum = isum.add(v.lanewise(ASHR, 16)).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
             }
             float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
@@ -279,21 +287,21 @@ final class QuantVectors {
             for (int j = 0; j < BLOCK / 2; j += QSL) {
                 ShortVector xl = ShortVector.fromArray(QS, qa, a + j);
                 ShortVector xh = ShortVector.fromArray(QS, qa, a + 16 + j);
-                ByteVector q0 = ByteVector.fromMemorySegment(QB, w, off + bo + j, LE);
-                IntVector v0 = ((ShortVector) q0.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
-                        .add(((ShortVector) q0.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(B2S, QS, 0);
+                IntVector v0 = w0.and((short) 0x0F).sub((short) 8).mul(xl)
+                        .add(w0.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
                 s0 = s0.add(v0.lanewise(ASHR, 16)).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
-                ByteVector q1 = ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE);
-                IntVector v1 = ((ShortVector) q1.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
-                        .add(((ShortVector) q1.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(B2S, QS, 0);
+                IntVector v1 = w1.and((short) 0x0F).sub((short) 8).mul(xl)
+                        .add(w1.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
                 s1 = s1.add(v1.lanewise(ASHR, 16)).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
-                ByteVector q2 = ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE);
-                IntVector v2 = ((ShortVector) q2.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
-                        .add(((ShortVector) q2.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(B2S, QS, 0);
+                IntVector v2 = w2.and((short) 0x0F).sub((short) 8).mul(xl)
+                        .add(w2.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
                 s2 = s2.add(v2.lanewise(ASHR, 16)).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
-                ByteVector q3 = ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE);
-                IntVector v3 = ((ShortVector) q3.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xl)
-                        .add(((ShortVector) q3.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, QS, 0)).mul(xh)).reinterpretAsInts();
+                ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(B2S, QS, 0);
+                IntVector v3 = w3.and((short) 0x0F).sub((short) 8).mul(xl)
+                        .add(w3.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
                 s3 = s3.add(v3.lanewise(ASHR, 16)).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
             }
             float d = da[ab0 + b];
