@@ -81,7 +81,6 @@ public final class ModelOptions {
         if (maxTiles < 0) {
             throw new ParameterException(cl, "--max-tiles must be >= 0 (0 = from the model), got " + maxTiles);
         }
-        warnIfOversubscribed(cl, threads);
         org.vlm4j.model.qwen3.KvCacheType kv = kvCacheType(cl, kvType);
         return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles).withKvCacheType(kv);
     }
@@ -121,7 +120,9 @@ public final class ModelOptions {
             text = r.textGguf();
             vision = r.mmprojGguf();
         }
-        return VisionLanguageModel.load(text, vision, loadOptions(cl));
+        LoadOptions options = loadOptions(cl);
+        warnIfOversubscribed(cl, threads); // here, not in loadOptions: commands check those early and again here
+        return VisionLanguageModel.load(text, vision, options);
     }
 
     /** The default model from the cache; downloads it first when allowed (--yes, or asked on a terminal). */

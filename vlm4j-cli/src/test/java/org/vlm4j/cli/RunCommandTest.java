@@ -203,6 +203,17 @@ class RunCommandTest {
     }
 
     @Test
+    void moreThreadsThanProcessorsWarnsOnce() {
+        int t = org.vlm4j.tensor.WorkerPool.defaultThreads() + 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(t <= org.vlm4j.tensor.WorkerPool.MAX_THREADS, "a machine with 512 processors or more");
+        Cli r = Cli.run("run", "-q", "-m", Fixtures.text(tmp).toString(), "-p", "Hi", "-n", "2", "-t", Integer.toString(t));
+        assertEquals(0, r.status(), r.toString());
+        String warning = "vlm4j: warning: " + t + " threads on " + (t - 1) + " processor";
+        assertTrue(r.err().contains(warning), r.err());
+        assertEquals(r.err().indexOf(warning), r.err().lastIndexOf(warning), "printed once: " + r.err());
+    }
+
+    @Test
     void samplingNoteWhenTopKKeepsItGreedy() {
         Cli r = Cli.run("run", "-m", Fixtures.text(tmp).toString(), "-p", "Hi", "-n", "2", "--temp", "0.7", "-t", "1");
         assertEquals(0, r.status(), r.toString());
