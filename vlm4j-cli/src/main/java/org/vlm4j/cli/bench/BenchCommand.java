@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vlm4j.cli.CliException;
+import org.vlm4j.cli.ModelOptions;
 import org.vlm4j.tensor.WorkerPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -80,7 +81,7 @@ public final class BenchCommand implements Callable<Integer> {
             requireFile(mmproj);
         }
         PrintWriter err = spec.commandLine().getErr();
-        org.vlm4j.cli.ModelOptions.warnIfOversubscribed(spec.commandLine(), settings.threads());
+        ModelOptions.warnIfOversubscribed(spec.commandLine(), settings.threads());
         BenchRunner runner = new BenchRunner(settings, line -> {
             if (progress) {
                 err.println("vlm4j bench: " + line);
@@ -113,7 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
         check(contextSize == 0 || contextSize >= need, "-c/--ctx-size " + contextSize + " is too small for the tests: they need "
                 + need + " positions (-d " + depth + " + " + (promptTokens >= genTokens + 1 ? "-p " + promptTokens : "1 + -n " + genTokens) + ")");
         return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed,
-                org.vlm4j.cli.ModelOptions.kvCacheType(spec.commandLine(), kvType), depth);
+                ModelOptions.kvCacheType(spec.commandLine(), kvType), depth);
     }
 
     private void check(boolean ok, String message) {
