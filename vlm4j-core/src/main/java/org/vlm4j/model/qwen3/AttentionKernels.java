@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Register-tiled f32 kernels for the two products of attention, over one block of keys:
- * scores {@code S = Q . K^T} with the keys stored transposed (so vector lanes run over key
- * positions and no horizontal reductions are needed) and {@code O += P . V} with values stored by
+ * scores {@code S = Q . K^T} with the keys stored transposed in tiles of {@link #KEY_TILE}
+ * positions (so vector lanes run over key positions and no horizontal reductions are needed) and {@code O += P . V} with values stored by
  * position (lanes over the head dimension). Each loaded key or value vector feeds several query
  * rows, which is what makes long prompts affordable: at 3.5K positions attention is a third of the
  * prefill arithmetic.
@@ -20,31 +20,21 @@ final class AttentionKernels {
     static final int KEY_TILE = 4 * L;
 
     /**
-     * {@code s[r * sStride + sOff + j] = q[r * hd ..] . kt[ktOff + d * ktStride + j]} for rows
-     * {@code r < rows} and keys {@code j < nk}, {@code nk} a multiple of {@link #L}; {@code kt}
-     * must be readable up to that many keys in every row.
+     * {@code s[r * sStride + sOff + j] = q[r * hd ..] . key_j} for rows {@code r < rows} and keys
+     * {@code j < nk} rounded up to a whole {@link #KEY_TILE}, with the keys tiled as the KV cache
+     * stores them: dimension {@code d} of key {@code j} at
+     * {@code kt[ktOff + ((j / KEY_TILE) * hd + d) * KEY_TILE + j % KEY_TILE]}. {@code kt} and each
+     * score row must have room for the whole last tile (its extra scores are not meaningful).
      */
-    static void scores(float[] q, int rows, int hd, float[] kt, int ktOff, int ktStride, int nk,
-            float[] s, int sOff, int sStride) {
-        int j = 0;
-        for (; j + KEY_TILE <= nk; j += KEY_TILE) {
+    static void scores(float[] q, int rows, int hd, float[] kt, int ktOff, int nk, float[] s, int sOff, int sStride) {
+        int tileSize = hd * KEY_TILE;
+        for (int j = 0, ko = ktOff; j < nk; j += KEY_TILE, ko += tileSize) {
             int r = 0;
             for (; r + 2 <= rows; r += 2) {
-                scores2x4(q, r, hd, kt, ktOff + j, ktStride, s, sOff + j, sStride);
+                scores2x4(q, r, hd, kt, ko, KEY_TILE, s, sOff + j, sStride);
             }
             if (r < rows) {
-                scores1x4(q, r, hd, kt, ktOff + j, ktStride, s, sOff + j, sStride);
-            }
-        }
-        for (; j < nk; j += L) {
-            for (int r = 0; r < rows; r++) {
-                FloatVector a = FloatVector.zero(S);
-                int qo = r * hd;
-                int ko = ktOff + j;
-                for (int d = 0; d < hd; d++, ko += ktStride) {
-                    a = FloatVector.broadcast(S, q[qo + d]).fma(FloatVector.fromArray(S, kt, ko), a);
-                }
-                a.intoArray(s, r * sStride + sOff + j);
+                scores1x4(q, r, hd, kt, ko, KEY_TILE, s, sOff + j, sStride);
             }
         }
     }

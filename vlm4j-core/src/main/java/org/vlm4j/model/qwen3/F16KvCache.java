@@ -22,24 +22,19 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void storeInPage(MemorySegment page, int pw, int slot, int n, float[] k, int kOff, float[] v, int vOff) {
-        long values = valuesOffset(pw);
-        for (int h = 0; h < kvHeads; h++) {
-            int src = h * headDim;
-            for (int d = 0; d < headDim; d++) {
-                long dst = ((long) (h * headDim + d) * pw + slot) * Short.BYTES;
-                int si = kOff + src + d;
-                for (int t = 0; t < n; t++, si += kvDim) {
-                    page.set(H, dst + (long) t * Short.BYTES, Float.floatToFloat16(k[si]));
-                }
-            }
-            for (int t = 0; t < n; t++) {
-                int so = vOff + t * kvDim + src;
-                long dst = values + ((long) h * pw + slot + t) * headDim * Short.BYTES;
-                for (int d = 0; d < headDim; d++) {
-                    page.set(H, dst + (long) d * Short.BYTES, Float.floatToFloat16(v[so + d]));
-                }
-            }
+    void storeKeyRow(MemorySegment page, int pw, int slot, int kvHead, float[] k, int off) {
+        long dst = keyOffset(pw, kvHead, slot, 0) * Short.BYTES;
+        long step = (long) AttentionKernels.KEY_TILE * Short.BYTES; // one dimension to the next: a tile row
+        for (int d = 0; d < headDim; d++) {
+            page.set(H, dst + d * step, Float.floatToFloat16(k[off + d]));
+        }
+    }
+
+    @Override
+    void storeValueRow(MemorySegment page, int pw, int slot, int kvHead, float[] v, int off) {
+        long dst = valueOffset(pw, slot, kvHead);
+        for (int d = 0; d < headDim; d++) {
+            page.set(H, dst + (long) d * Short.BYTES, Float.floatToFloat16(v[off + d]));
         }
     }
 

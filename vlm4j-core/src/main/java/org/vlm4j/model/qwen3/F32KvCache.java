@@ -15,23 +15,17 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void storeInPage(MemorySegment page, int pw, int slot, int n, float[] k, int kOff, float[] v, int vOff) {
-        long values = valuesOffset(pw);
-        for (int h = 0; h < kvHeads; h++) {
-            int src = h * headDim;
-            // keys transposed: for each dimension the n positions are consecutive
-            for (int d = 0; d < headDim; d++) {
-                long dst = ((long) (h * headDim + d) * pw + slot) * Float.BYTES;
-                int si = kOff + src + d;
-                for (int t = 0; t < n; t++, si += kvDim) {
-                    page.set(F, dst + (long) t * Float.BYTES, k[si]);
-                }
-            }
-            for (int t = 0; t < n; t++) {
-                long dst = values + ((long) h * pw + slot + t) * headDim * Float.BYTES;
-                MemorySegment.copy(v, vOff + t * kvDim + src, page, F, dst, headDim);
-            }
+    void storeKeyRow(MemorySegment page, int pw, int slot, int kvHead, float[] k, int off) {
+        long dst = keyOffset(pw, kvHead, slot, 0) * Float.BYTES;
+        long step = (long) AttentionKernels.KEY_TILE * Float.BYTES; // one dimension to the next: a tile row
+        for (int d = 0; d < headDim; d++) {
+            page.set(F, dst + d * step, k[off + d]);
         }
+    }
+
+    @Override
+    void storeValueRow(MemorySegment page, int pw, int slot, int kvHead, float[] v, int off) {
+        MemorySegment.copy(v, off, page, F, valueOffset(pw, slot, kvHead), headDim);
     }
 
     @Override

@@ -13,9 +13,19 @@ import org.vlm4j.tensor.WorkerPool;
  *
  * <p>When a matrix takes the int8 path ({@link MatOps#usesQuantizedActivations}), the input is
  * quantized once per region and shared by all its matrices.
+ *
+ * <p>A {@link RowHook} runs on the worker right after each chunk's rows, so that per-row work that
+ * follows a product (q/k norms, RoPE and the KV store after q/k/v; SwiGLU after gate/up) is done in
+ * parallel while the chunk's outputs are still in that core's cache, instead of serially on the
+ * calling thread between two regions.
  */
 final class FusedMatVec implements WorkerPool.ChunkTask {
     private static final int GRAIN = 16;
+
+    /** Work on rows whose products are complete; called once per chunk, concurrently for disjoint rows. */
+    interface RowHook {
+        void rowsDone(int start, int end);
+    }
 
     private WeightMatrix[] mats;
     private float[][] outs;
@@ -28,12 +38,40 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
     private boolean[] int8 = new boolean[0];
     /** Matrix i holds the stacked rows {@code [starts[i], starts[i + 1])}. */
     private int[] starts = new int[1];
+    private RowHook hook;
+    /** Paired mode: chunk rows {@code [s, e)} mean rows {@code [s, e)} of both matrices. */
+    private boolean paired;
 
     /**
      * {@code outs[i][outOffs[i] + r] = mats[i][r] . x[xOff ..]} for every matrix i and row r; every
      * matrix must have the same number of columns.
      */
     void run(WorkerPool pool, WeightMatrix[] mats, float[][] outs, int[] outOffs, float[] x, int xOff) {
+        run(pool, mats, outs, outOffs, x, xOff, GRAIN, false, null);
+    }
+
+    /**
+     * {@link #run} over the stacked rows, in chunks whose bounds are multiples of {@code align};
+     * {@code hook.rowsDone(start, end)} gets each chunk's stacked rows once they are computed.
+     */
+    void runStacked(WorkerPool pool, WeightMatrix[] mats, float[][] outs, int[] outOffs, float[] x, int xOff, int align,
+            RowHook hook) {
+        run(pool, mats, outs, outOffs, x, xOff, align, false, hook);
+    }
+
+    /**
+     * {@link #run} for two matrices of the same shape, chunked over their common rows: a chunk
+     * computes rows {@code [start, end)} of both, then calls {@code hook.rowsDone(start, end)}.
+     */
+    void runPaired(WorkerPool pool, WeightMatrix[] pair, float[][] outs, int[] outOffs, float[] x, int xOff, RowHook hook) {
+        if (pair.length != 2 || pair[0].rows() != pair[1].rows()) {
+            throw new IllegalArgumentException("a pair is two matrices with the same number of rows");
+        }
+        run(pool, pair, outs, outOffs, x, xOff, GRAIN, true, hook);
+    }
+
+    private void run(WorkerPool pool, WeightMatrix[] mats, float[][] outs, int[] outOffs, float[] x, int xOff, int align,
+            boolean paired, RowHook hook) {
         if (int8.length < mats.length) {
             int8 = new boolean[mats.length];
             starts = new int[mats.length + 1];
@@ -52,26 +90,37 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         this.outOffs = outOffs;
         this.x = x;
         this.xOff = xOff;
+        this.paired = paired;
+        this.hook = hook;
         if (any) {
             qa.quantize(x, xOff, mats[0].cols());
         }
+        int span = paired ? mats[0].rows() : rows; // the row space the chunks divide
         int target = Math.max(1, pool.threads() * 4);
-        int per = (rows + target - 1) / target;
-        per = Math.max(GRAIN, (per + GRAIN - 1) / GRAIN * GRAIN);
-        this.total = rows;
+        int per = (span + target - 1) / target;
+        per = Math.max(align, (per + align - 1) / align * align);
+        this.total = span;
         this.chunkRows = per;
-        int chunks = (rows + per - 1) / per;
+        int chunks = (span + per - 1) / per;
         if (chunks <= 1) {
             run(0);
         } else {
             pool.run(chunks, this);
         }
         this.x = null;
+        this.hook = null;
     }
 
     @Override
     public void run(int chunk) {
         int start = chunk * chunkRows;
-        MatOps.stackedRows(mats, starts, int8, qa, x, xOff, outs, outOffs, start, Math.min(total, start + chunkRows));
+        int end = Math.min(total, start + chunkRows);
+        MatOps.stackedRows(mats, starts, int8, qa, x, xOff, outs, outOffs, start, end);
+        if (paired) {
+            MatOps.stackedRows(mats, starts, int8, qa, x, xOff, outs, outOffs, total + start, total + end);
+        }
+        if (hook != null) {
+            hook.rowsDone(start, end);
+        }
     }
 }

@@ -21,11 +21,16 @@ import org.vlm4j.tensor.Ops;
  * next positions reuse them); {@link #close} frees them all, and a cache that is dropped without
  * being closed is freed by a {@link Cleaner} once it is unreachable.
  *
- * <p>Layout inside a page of width {@code pw}: keys transposed, {@code [kvHead][headDim][pw]}, so
- * score vectors run along positions; then values {@code [kvHead][pw][headDim]}, so one position's
- * value row is contiguous. Attention is computed in blocks of {@link #KEY_BLOCK} positions (one
- * page each): {@link #keyBlock} and {@link #valueBlock} widen or copy one page's block into the
- * worker's f32 scratch, where the f32 kernels read it.
+ * <p>Layout inside a page of width {@code pw}: keys in tiles of {@code T =}
+ * {@link AttentionKernels#KEY_TILE} positions, transposed within the tile,
+ * {@code [kvHead][pw / T][headDim][T]}, so score vectors run along positions and the keys of any
+ * run of positions are one contiguous range; then values {@code [kvHead][pw][headDim]}, so one
+ * position's value row is contiguous. Attention is computed in blocks of {@link #KEY_BLOCK}
+ * positions (one page each): {@link #keyBlock} and {@link #valueBlock} widen or copy one page's
+ * block into the worker's f32 scratch with one bulk conversion each, and the f32 kernels read it
+ * there. (Keys used to be stored {@code [kvHead][headDim][pw]}: a short context then needed one
+ * small conversion per head dimension, 128 per block, and that was over 40% of a decoded token's
+ * attention time.)
  *
  * <p>Sizes: {@link #byteSize()} is what the cache holds once every position is used (reserved),
  * {@link #committedBytes()} what its allocated pages hold now.
@@ -119,15 +124,16 @@ abstract class KvCache implements AutoCloseable {
      * {@code v[vOff + t * kvDim]}. Allocates the pages the positions fall in when needed.
      */
     final void store(int layer, int pos, int n, float[] k, int kOff, float[] v, int vOff) {
-        Objects.checkIndex(layer, layers);
-        Objects.checkFromIndexSize(pos, n, capacity);
-        int t = 0;
-        while (t < n) {
+        reserve(layer, pos, n);
+        for (int t = 0; t < n; t++) {
             int p = (pos + t) / KEY_BLOCK;
+            MemorySegment page = pages[layer][p];
+            int pw = pageWidth(p);
             int slot = pos + t - p * KEY_BLOCK;
-            int m = Math.min(n - t, KEY_BLOCK - slot);
-            storeInPage(page(layer, p), pageWidth(p), slot, m, k, kOff + t * kvDim, v, vOff + t * kvDim);
-            t += m;
+            for (int h = 0; h < kvHeads; h++) {
+                storeKeyRow(page, pw, slot, h, k, kOff + t * kvDim + h * headDim);
+                storeValueRow(page, pw, slot, h, v, vOff + t * kvDim + h * headDim);
+            }
         }
         Reference.reachabilityFence(this);
     }
@@ -138,10 +144,55 @@ abstract class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes {@code n} positions into {@code page} (width {@code pw}) from slot {@code slot} on,
-     * taking rows of {@code kvDim} values from {@code k} and {@code v} as in {@link #store}.
+     * Allocates the pages that positions {@code pos .. pos + n - 1} of {@code layer} fall in, so
+     * that {@link #storeKey}/{@link #storeValue} can then run on several threads at once (for
+     * different heads). Not thread-safe itself.
      */
-    abstract void storeInPage(MemorySegment page, int pw, int slot, int n, float[] k, int kOff, float[] v, int vOff);
+    final void reserve(int layer, int pos, int n) {
+        Objects.checkIndex(layer, layers);
+        Objects.checkFromIndexSize(pos, n, capacity);
+        if (n > 0) {
+            for (int p = pos / KEY_BLOCK, last = (pos + n - 1) / KEY_BLOCK; p <= last; p++) {
+                page(layer, p);
+            }
+        }
+    }
+
+    /**
+     * Stores the {@code headDim} key values at {@code k[off ..]} as kv head {@code kvHead} of
+     * position {@code pos}. The page must have been {@link #reserve reserved}; calls for different
+     * heads may run concurrently.
+     */
+    final void storeKey(int layer, int pos, int kvHead, float[] k, int off) {
+        Objects.checkIndex(kvHead, kvHeads);
+        Objects.checkIndex(pos, capacity);
+        int p = pos / KEY_BLOCK;
+        storeKeyRow(storedPage(layer, p * KEY_BLOCK), pageWidth(p), pos - p * KEY_BLOCK, kvHead, k, off);
+        Reference.reachabilityFence(this);
+    }
+
+    /** {@link #storeKey} for the values. */
+    final void storeValue(int layer, int pos, int kvHead, float[] v, int off) {
+        Objects.checkIndex(kvHead, kvHeads);
+        Objects.checkIndex(pos, capacity);
+        int p = pos / KEY_BLOCK;
+        storeValueRow(storedPage(layer, p * KEY_BLOCK), pageWidth(p), pos - p * KEY_BLOCK, kvHead, v, off);
+        Reference.reachabilityFence(this);
+    }
+
+    /**
+     * Writes the {@code headDim} keys at {@code k[off ..]} into slot {@code slot} of {@code page}
+     * (width {@code pw}) for kv head {@code kvHead}, in the tiled layout ({@link #keyOffset}).
+     */
+    abstract void storeKeyRow(MemorySegment page, int pw, int slot, int kvHead, float[] k, int off);
+
+    /** Writes the {@code headDim} values at {@code v[off ..]} into slot {@code slot} of {@code page}. */
+    abstract void storeValueRow(MemorySegment page, int pw, int slot, int kvHead, float[] v, int off);
+
+    /** Byte offset of kv head {@code kvHead}'s value row of slot {@code slot} in a page of width {@code pw}. */
+    final long valueOffset(int pw, int slot, int kvHead) {
+        return valuesOffset(pw) + ((long) kvHead * pw + slot) * headDim * valueBytes;
+    }
 
     /** Converts {@code n} consecutive stored values at byte {@code offset} of {@code page} to f32. */
     abstract void load(MemorySegment page, long offset, float[] dst, int dstOff, int n);
@@ -178,6 +229,7 @@ abstract class KvCache implements AutoCloseable {
 
     /** The page holding block {@code jb} (a multiple of {@link #KEY_BLOCK}), which must have been stored. */
     private MemorySegment storedPage(int layer, int jb) {
+        Objects.checkIndex(layer, layers);
         MemorySegment s = pages[layer][jb / KEY_BLOCK];
         if (s == null) {
             throw new IllegalStateException(closed ? "the KV cache is closed"
@@ -187,24 +239,31 @@ abstract class KvCache implements AutoCloseable {
     }
 
     /**
-     * Points {@code sc.src/srcOff/srcStride} at f32 keys of positions {@code [jb, jb + nk)} of one
-     * kv head ({@code jb} a multiple of {@link #KEY_BLOCK}, {@code nk <= KEY_BLOCK}), transposed: key
-     * {@code j}, dimension {@code d} at {@code src[srcOff + d * srcStride + j]}, readable for
-     * {@code j < nk} rounded up to a vector.
+     * Points {@code sc.src/srcOff} at f32 keys of positions {@code [jb, jb + nk)} of one kv head
+     * ({@code jb} a multiple of {@link #KEY_BLOCK}, {@code nk <= KEY_BLOCK}) in the page's tiled
+     * layout: key {@code j}, dimension {@code d} at
+     * {@code src[srcOff + ((j / T) * headDim + d) * T + j % T]} with {@code T =}
+     * {@link AttentionKernels#KEY_TILE}, readable for {@code j < nk} rounded up to a tile (positions
+     * past the last stored one hold zeros or stale keys).
      */
     final void keyBlock(int layer, int kvHead, int jb, int nk, Scratch sc) {
         MemorySegment page = storedPage(layer, jb);
         int pw = pageWidth(jb / KEY_BLOCK);
-        int l = AttentionKernels.L;
-        int width = Math.min(pw, (nk + l - 1) / l * l);
-        float[] dst = sc.kt;
-        long row = (long) kvHead * headDim * pw;
-        for (int d = 0; d < headDim; d++) {
-            load(page, (row + (long) d * pw) * valueBytes, dst, d * KEY_BLOCK, width);
-        }
-        sc.src = dst;
+        int t = AttentionKernels.KEY_TILE;
+        int tiles = (nk + t - 1) / t;
+        load(page, keyOffset(pw, kvHead, 0, 0) * valueBytes, sc.kt, 0, tiles * headDim * t);
+        sc.src = sc.kt;
         sc.srcOff = 0;
-        sc.srcStride = KEY_BLOCK;
+        sc.srcStride = t;
+    }
+
+    /**
+     * Element index (not bytes) of key dimension {@code d} of the position in slot {@code slot} of
+     * a page of width {@code pw}, for kv head {@code kvHead} (tiled layout of the class comment).
+     */
+    final long keyOffset(int pw, int kvHead, int slot, int d) {
+        int t = AttentionKernels.KEY_TILE;
+        return (((long) kvHead * (pw / t) + slot / t) * headDim + d) * t + slot % t;
     }
 
     /**
@@ -214,8 +273,7 @@ abstract class KvCache implements AutoCloseable {
     final void valueBlock(int layer, int kvHead, int jb, int nk, Scratch sc) {
         MemorySegment page = storedPage(layer, jb);
         int pw = pageWidth(jb / KEY_BLOCK);
-        long off = valuesOffset(pw) + (long) kvHead * pw * headDim * valueBytes;
-        load(page, off, sc.v, 0, nk * headDim);
+        load(page, valueOffset(pw, 0, kvHead), sc.v, 0, nk * headDim);
         sc.src = sc.v;
         sc.srcOff = 0;
         sc.srcStride = headDim;
@@ -250,11 +308,10 @@ abstract class KvCache implements AutoCloseable {
         }
         float[] s = sc.s;
         int ss = sc.sStride;
-        int l = AttentionKernels.L;
         for (int jb = 0; jb < nMax; jb += KEY_BLOCK) {
             int nk = Math.min(KEY_BLOCK, nMax - jb);
             keyBlock(layer, kvHead, jb, nk, sc);
-            AttentionKernels.scores(qp, rows, hd, sc.src, sc.srcOff, sc.srcStride, (nk + l - 1) / l * l, s, jb, ss);
+            AttentionKernels.scores(qp, rows, hd, sc.src, sc.srcOff, nk, s, jb, ss);
         }
         for (int t = 0; t < tokens; t++) {
             int n = p0 + t + 1;

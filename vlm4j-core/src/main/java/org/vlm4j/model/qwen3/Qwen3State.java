@@ -80,6 +80,9 @@ public final class Qwen3State implements SequenceState {
     private final int[] zeros = new int[3];
     private final float[][] lastLogitsDest;
     private final AttentionTask attention;
+    private final QkvHook qkvHook = new QkvHook();
+    /** SwiGLU of the gate/up rows a decode chunk has just computed. */
+    private final FusedMatVec.RowHook swigluHook = this::swigluRows;
 
     Qwen3State(Qwen3Model model, int capacity, int maxBatch, KvCacheType kvType, WorkerPool pool) {
         this.model = model;
@@ -310,16 +313,18 @@ public final class Qwen3State implements SequenceState {
             Qwen3Layer l = ls.get(li);
             boolean last = li == nl - 1;
             normRows(x, xb, n, l.attnNorm());
-            if (n == 1) {
-                fused.run(pool, qkvMats[li], qkvOuts, zeros, xb, 0);
+            if (n == 1) { // biases, q/k norms, RoPE and the KV store run per head on the workers (QkvHook)
+                kv.reserve(li, p0, 1);
+                qkvHook.layer(li, l, p0);
+                fused.runStacked(pool, qkvMats[li], qkvOuts, zeros, xb, 0, headDim, qkvHook);
             } else {
                 MatOps.matMuls(pool, qkvMats[li], xb, n, qkvOuts);
+                addBias(q, n, l.bq());
+                addBias(k, n, l.bk());
+                addBias(v, n, l.bv());
+                pool.forRange(n, 4, (s, e) -> qkNormRopeRows(s, e, l));
+                kv.store(li, p0, n, k, 0, v, 0);
             }
-            addBias(q, n, l.bq());
-            addBias(k, n, l.bk());
-            addBias(v, n, l.bv());
-            qkNormRope(n, l);
-            kv.store(li, p0, n, k, 0, v, 0);
             int rn = n;
             boolean select = false;
             if (last) {
@@ -346,8 +351,7 @@ public final class Qwen3State implements SequenceState {
             normRows(x, xb, rn, l.ffnNorm());
             int f = c.ffn();
             if (rn == 1) {
-                fused.run(pool, gateUpMats[li], gateUpOuts, zeros, xb, 0);
-                Ops.swiglu(gate, 0, up, 0, f);
+                fused.runPaired(pool, gateUpMats[li], gateUpOuts, zeros, xb, 0, swigluHook);
                 fused.run(pool, downMats[li], tmpOut, zeros, gate, 0);
             } else {
                 MatOps.matMuls(pool, gateUpMats[li], xb, rn, gateUpOuts);
@@ -401,14 +405,6 @@ public final class Qwen3State implements SequenceState {
         }
     }
 
-    private void qkNormRope(int n, Qwen3Layer l) {
-        if (n == 1) {
-            qkNormRopeRows(0, 1, l);
-        } else {
-            pool.forRange(n, 4, (s, e) -> qkNormRopeRows(s, e, l));
-        }
-    }
-
     private void qkNormRopeRows(int from, int to, Qwen3Layer l) {
         float[] qn = l.qNorm();
         float[] kn = l.kNorm();
@@ -426,6 +422,60 @@ public final class Qwen3State implements SequenceState {
                     Ops.rmsNorm(k, o, k, o, kn, 0, headDim, eps);
                 }
                 rope(k, o, t);
+            }
+        }
+    }
+
+    private void swigluRows(int start, int end) {
+        Ops.swiglu(gate, start, up, start, end - start);
+    }
+
+    /**
+     * The per-head steps after the q/k/v products of one decoded position, run by the workers on the
+     * rows each has just computed (whole heads: the region's chunks are aligned to the head size):
+     * biases, q/k RMSNorm and RoPE as {@link #qkNormRopeRows}, then the position's keys and values
+     * into the cache, whose page the caller has reserved.
+     */
+    private final class QkvHook implements FusedMatVec.RowHook {
+        private int layerIndex;
+        private Qwen3Layer layer;
+        private int pos;
+
+        void layer(int layerIndex, Qwen3Layer layer, int pos) {
+            this.layerIndex = layerIndex;
+            this.layer = layer;
+            this.pos = pos;
+        }
+
+        @Override
+        public void rowsDone(int start, int end) {
+            Qwen3Layer l = layer;
+            for (int r = start; r < end; r += headDim) {
+                if (r < qDim) {
+                    headBias(q, r, l.bq());
+                    if (l.qNorm() != null) {
+                        Ops.rmsNorm(q, r, q, r, l.qNorm(), 0, headDim, eps);
+                    }
+                    rope(q, r, 0);
+                } else if (r < qDim + kvDim) {
+                    int o = r - qDim;
+                    headBias(k, o, l.bk());
+                    if (l.kNorm() != null) {
+                        Ops.rmsNorm(k, o, k, o, l.kNorm(), 0, headDim, eps);
+                    }
+                    rope(k, o, 0);
+                    kv.storeKey(layerIndex, pos, o / headDim, k, o);
+                } else {
+                    int o = r - qDim - kvDim;
+                    headBias(v, o, l.bv());
+                    kv.storeValue(layerIndex, pos, o / headDim, v, o);
+                }
+            }
+        }
+
+        private void headBias(float[] a, int off, float[] bias) {
+            if (bias != null) {
+                VecMath.add(a, off, bias, off, headDim);
             }
         }
     }

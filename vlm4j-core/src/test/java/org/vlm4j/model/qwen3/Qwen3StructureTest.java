@@ -182,6 +182,12 @@ class Qwen3StructureTest {
             double d = maxDiff(ref[i], out[i]);
             assertTrue(d < 1e-3, f.path() + " position " + i + ": max diff " + d);
         }
+        // and one token at a time (decode's own path: fused regions with per-head work on the workers)
+        Qwen3State st = m.newState(64, pool);
+        for (int i = 0; i < ids.length; i++) {
+            double d = maxDiff(ref[i], st.decode(ids[i]));
+            assertTrue(d < 1e-3, f.path() + " decode step " + i + ": max diff " + d);
+        }
     }
 
     private static float[] randoms(SplittableRandom r, int n, double scale) {
