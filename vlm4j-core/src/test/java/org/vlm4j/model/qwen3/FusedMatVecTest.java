@@ -14,7 +14,7 @@ import org.vlm4j.tensor.WorkerPool;
 
 /**
  * The decode's fused matrix-vector regions with row hooks: every row computed as by a plain row
- * dot product, the hook called exactly once for every row, only after that row's products are
+ * dot product (to rounding), the hook called exactly once for every row, only after that row's products are
  * final, with chunk bounds on the requested alignment; on one thread and on several.
  */
 class FusedMatVecTest {
@@ -33,6 +33,14 @@ class FusedMatVecTest {
             x[i] = (float) r.nextGaussian();
         }
         return x;
+    }
+
+    /**
+     * The same row kernel, but the expected value may be computed in another JIT state (interpreted
+     * or compiled), whose vector sums can differ in the last bits.
+     */
+    static float close(float want) {
+        return 1e-5f * Math.max(1f, Math.abs(want));
     }
 
     @ParameterizedTest
@@ -65,7 +73,8 @@ class FusedMatVecTest {
                 }
                 for (int m = 0; m < mats.length; m++) {
                     for (int row = 0; row < mats[m].rows(); row++) {
-                        assertEquals(mats[m].dot(row, x, 3), outs[m][offs[m] + row], "matrix " + m + " row " + row);
+                        float want = mats[m].dot(row, x, 3);
+                        assertEquals(want, outs[m][offs[m] + row], close(want), "matrix " + m + " row " + row);
                     }
                 }
             }
@@ -99,7 +108,8 @@ class FusedMatVecTest {
         }
         for (int row = 0; row < rows; row++) {
             assertEquals(1, seen.get(row), "hook calls for row " + row);
-            assertEquals(want0[row] * want1[row], product[row], "row " + row + " was read before it was computed");
+            float want = want0[row] * want1[row];
+            assertEquals(want, product[row], 10 * close(want), "row " + row + " was read before it was computed");
         }
     }
 

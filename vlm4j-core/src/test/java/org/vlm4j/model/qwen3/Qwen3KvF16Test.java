@@ -73,8 +73,9 @@ class Qwen3KvF16Test {
         Qwen3State b = model.newState(100, Qwen3State.DEFAULT_BATCH, KvCacheType.F16, pool);
         for (int i = 0; i < ids.length; i++) {
             // f16 rounding of K/V can flip by one ulp between the batched and the single-token kernels
+            // (the tolerance of Qwen3PropertiesTest.tol, which gives the measured sizes)
             float d = TextGolden.maxAbsDiff(batch[i], b.decode(ids[i]));
-            assertTrue(d <= 1e-3f, "position " + i + ": " + d);
+            assertTrue(d <= Qwen3PropertiesTest.tol(KvCacheType.F16), "position " + i + ": " + d);
         }
     }
 }

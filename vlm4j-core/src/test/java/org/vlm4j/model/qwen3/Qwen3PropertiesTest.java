@@ -52,11 +52,12 @@ class Qwen3PropertiesTest {
     /**
      * How far two ways of computing the same logits may differ: batched and single-token products
      * round differently in the last bits, and an F16 cache can turn such a difference into one f16
-     * step (2^-11 relative) of a key or value, so F16 gets 1e-3 (an indexing or paging error moves
-     * logits by far more).
+     * step (2^-11 relative) of a key or value, so F16 gets 3e-3 (an indexing or paging error moves
+     * logits by far more). Measured over the 33 positions of the T1 prompt: at most 5.5e-4 with
+     * 256-bit vectors, 2.0e-3 with 128-bit ones ({@code -XX:MaxVectorSize=16}, as on NEON).
      */
     static float tol(KvCacheType type) {
-        return type == KvCacheType.F32 ? 1e-4f : 1e-3f;
+        return type == KvCacheType.F32 ? 1e-4f : 3e-3f;
     }
 
     static Qwen3State state(int context, KvCacheType type) {
