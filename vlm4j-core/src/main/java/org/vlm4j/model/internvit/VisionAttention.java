@@ -45,7 +45,7 @@ final class VisionAttention {
     private final int width;
     private final int queryBlocks;
     private final float[] kPacked; // [head][key][dim]
-    private final float[] vPacked; // [head][key][dim]
+    private final float[] vPacked; // [head][dim tile of TD][key][TD] (see pack)
     private final float[] zeros;
     // per-task scratch layout: qT [dim][QB], sT [key][QB], accT [dim][QB], inv [QB]
     private final int sOff;
@@ -101,7 +101,13 @@ final class VisionAttention {
         });
     }
 
-    /** Copies head {@code h}'s biased keys and values into contiguous {@code [key][dim]} rows. */
+    /**
+     * Copies head {@code h}'s biased keys into contiguous {@code [key][dim]} rows and its biased
+     * values into tiles of {@link #TD} dimensions, {@code [dim tile][key][TD]} (a last tile narrower
+     * when the head size is not a multiple of TD), so that {@link #pvTile} reads the values of one
+     * key from {@code j * TD}: an index C2 can check once per loop instead of every key (with rows of
+     * {@code headDim} values the stride was a field, and the loop kept two bounds checks).
+     */
     private void pack(int h, float[] k, float[] kBias, float[] v, float[] vBias) {
         int col = h * headDim;
         int base = h * headDim * seq;
@@ -110,9 +116,16 @@ final class VisionAttention {
             int dst = base + j * headDim;
             for (int d = 0; d < headDim; d++) {
                 kPacked[dst + d] = k[src + d] + kBias[col + d];
-                vPacked[dst + d] = v[src + d] + vBias[col + d];
+                vPacked[valueIndex(base, d, j)] = v[src + d] + vBias[col + d];
             }
         }
+    }
+
+    /** Index of dimension {@code d} of value {@code j} in the head starting at {@code base}. */
+    private int valueIndex(int base, int d, int j) {
+        int t0 = d / TD * TD;
+        int w = Math.min(TD, headDim - t0);
+        return base + t0 * seq + j * w + (d - t0);
     }
 
     private void block(int h, int q0, float[] q, float[] qBias, float qScale, float[] out, float[] s) {
@@ -148,10 +161,10 @@ final class VisionAttention {
                 int k1 = Math.min(seq, k0 + KEY_BLOCK);
                 int d = 0;
                 for (int tiled = headDim / TD * TD; d < tiled; d += TD) {
-                    pvTile(s, base + d, k0, k1, accOff + d * qb, k0 == 0);
+                    pvTile(s, base + d * seq, k0, k1, accOff + d * qb, k0 == 0);
                 }
-                for (; d < headDim; d++) {
-                    pvTile1(s, base + d, k0, k1, accOff + d * qb, k0 == 0);
+                for (int r = d; r < headDim; r++) { // the narrower last tile, one dimension at a time
+                    pvTile1(s, base + d * seq + (r - d), headDim - d, k0, k1, accOff + r * qb, k0 == 0);
                 }
             }
         }
@@ -268,12 +281,11 @@ final class VisionAttention {
     }
 
     /**
-     * Adds keys {@code [k0, k1)} of {@code sum_j e_ij v_j[d]} for 4 head dimensions starting at
-     * {@code vp0 - base = d} to {@code accT[d..d+3][all queries]}.
+     * Adds keys {@code [k0, k1)} of {@code sum_j e_ij v_j[d]} for the 4 head dimensions of the value
+     * tile at {@code vp0} to {@code accT[d..d+3][all queries]}.
      */
     private void pvTile(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
         final int qb = QUERY_BLOCK;
-        int hd = headDim;
         FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
         if (first) {
             a00 = FloatVector.zero(F);
@@ -294,7 +306,9 @@ final class VisionAttention {
             a30 = FloatVector.fromArray(F, s, acc + 3 * qb);
             a31 = FloatVector.fromArray(F, s, acc + 3 * qb + L);
         }
-        for (int j = k0, pp = sOff + k0 * qb, vp = vp0 + k0 * hd; j < k1; j++, pp += qb, vp += hd) {
+        for (int j = k0; j < k1; j++) {
+            int pp = sOff + j * qb;
+            int vp = vp0 + j * TD;
             FloatVector p0 = FloatVector.fromArray(F, s, pp);
             FloatVector p1 = FloatVector.fromArray(F, s, pp + L);
             FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
@@ -320,11 +334,11 @@ final class VisionAttention {
         a31.intoArray(s, acc + 3 * qb + L);
     }
 
-    /** {@link #pvTile} for a single head dimension (remainder dimensions). */
-    private void pvTile1(float[] s, int vp0, int k0, int k1, int acc, boolean first) {
+    /** {@link #pvTile} for one head dimension of a value tile {@code stride} dimensions wide (remainder dimensions). */
+    private void pvTile1(float[] s, int vp0, int stride, int k0, int k1, int acc, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc);
         FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, s, acc + L);
-        for (int j = k0, pp = sOff + k0 * QUERY_BLOCK, vp = vp0 + k0 * headDim; j < k1; j++, pp += QUERY_BLOCK, vp += headDim) {
+        for (int j = k0, pp = sOff + k0 * QUERY_BLOCK, vp = vp0 + k0 * stride; j < k1; j++, pp += QUERY_BLOCK, vp += stride) {
             FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
             a0 = FloatVector.fromArray(F, s, pp).fma(b, a0);
             a1 = FloatVector.fromArray(F, s, pp + L).fma(b, a1);
@@ -356,7 +370,7 @@ final class VisionAttention {
             for (int d = 0; d < headDim; d++) {
                 float acc = 0f;
                 for (int j = 0; j < seq; j++) {
-                    acc += s[sOff + j * qb + i] * vPacked[base + j * headDim + d];
+                    acc += s[sOff + j * qb + i] * vPacked[valueIndex(base, d, j)];
                 }
                 s[accOff + d * qb + i] = acc;
             }
