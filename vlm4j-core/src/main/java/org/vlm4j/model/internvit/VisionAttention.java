@@ -20,8 +20,9 @@ import org.vlm4j.tensor.WorkerPool;
  * so the softmax max, exp and sum are plain vertical vector operations without horizontal
  * reductions, and both products are register-tiled micro-kernels of 4 x 2 vectors (keys x query
  * vectors for {@code q k^T}, head dimensions x query vectors for {@code P v}). Keys and values are
- * packed once per layer into contiguous per-head rows, because the raw activations have a row stride
- * of 4 KiB that makes every per-head access alias in the caches.
+ * packed once per layer into contiguous per-head storage (keys by row, values in tiles of 4
+ * dimensions, see {@link #pack}), because the raw activations have a row stride of 4 KiB that makes
+ * every per-head access alias in the caches.
  *
  * <p>Instances own their buffers and are reused across layers and tiles; not thread-safe (one
  * forward at a time).

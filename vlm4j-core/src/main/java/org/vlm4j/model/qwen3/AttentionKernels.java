@@ -6,10 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-tiled f32 kernels for the two products of attention, over one block of keys:
  * scores {@code S = Q . K^T} with the keys stored transposed in tiles of {@link #KEY_TILE}
- * positions (so vector lanes run over key positions and no horizontal reductions are needed) and {@code O += P . V} with values stored by
- * position (lanes over the head dimension). Each loaded key or value vector feeds several query
- * rows, which is what makes long prompts affordable: at 3.5K positions attention is a third of the
- * prefill arithmetic.
+ * positions (so vector lanes run over key positions and no horizontal reductions are needed), and
+ * {@code O += P . V} with values stored by position (lanes over the head dimension). Each loaded
+ * key or value vector feeds several query rows, which is what makes long prompts affordable: at 3.5K
+ * positions attention is a third of the prefill arithmetic.
  */
 final class AttentionKernels {
     private AttentionKernels() {}
