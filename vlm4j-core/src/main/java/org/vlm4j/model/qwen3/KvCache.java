@@ -164,19 +164,24 @@ abstract class KvCache implements AutoCloseable {
      * heads may run concurrently.
      */
     final void storeKey(int layer, int pos, int kvHead, float[] k, int off) {
-        Objects.checkIndex(kvHead, kvHeads);
-        Objects.checkIndex(pos, capacity);
-        int p = pos / KEY_BLOCK;
-        storeKeyRow(storedPage(layer, p * KEY_BLOCK), pageWidth(p), pos - p * KEY_BLOCK, kvHead, k, off);
-        Reference.reachabilityFence(this);
+        storeHeadRow(layer, pos, kvHead, k, off, true);
     }
 
     /** {@link #storeKey} for the values. */
     final void storeValue(int layer, int pos, int kvHead, float[] v, int off) {
+        storeHeadRow(layer, pos, kvHead, v, off, false);
+    }
+
+    private void storeHeadRow(int layer, int pos, int kvHead, float[] a, int off, boolean key) {
         Objects.checkIndex(kvHead, kvHeads);
         Objects.checkIndex(pos, capacity);
         int p = pos / KEY_BLOCK;
-        storeValueRow(storedPage(layer, p * KEY_BLOCK), pageWidth(p), pos - p * KEY_BLOCK, kvHead, v, off);
+        MemorySegment page = storedPage(layer, p * KEY_BLOCK);
+        if (key) {
+            storeKeyRow(page, pageWidth(p), pos - p * KEY_BLOCK, kvHead, a, off);
+        } else {
+            storeValueRow(page, pageWidth(p), pos - p * KEY_BLOCK, kvHead, a, off);
+        }
         Reference.reachabilityFence(this);
     }
 
