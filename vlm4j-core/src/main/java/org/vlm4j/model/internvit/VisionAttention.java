@@ -112,12 +112,14 @@ final class VisionAttention {
     private void pack(int h, float[] k, float[] kBias, float[] v, float[] vBias) {
         int col = h * headDim;
         int base = h * headDim * seq;
+        final float[] kk = kPacked;
+        final float[] vv = vPacked;
         for (int j = 0; j < seq; j++) {
             int src = j * width + col;
             int dst = base + j * headDim;
             for (int d = 0; d < headDim; d++) {
-                kPacked[dst + d] = k[src + d] + kBias[col + d];
-                vPacked[valueIndex(base, d, j)] = v[src + d] + vBias[col + d];
+                kk[dst + d] = k[src + d] + kBias[col + d];
+                vv[valueIndex(base, d, j)] = v[src + d] + vBias[col + d];
             }
         }
     }
@@ -181,7 +183,8 @@ final class VisionAttention {
     /** Scores of 4 keys (rows at {@code kPacked[kp ..]}) against all queries of the block. */
     private void scoreTile(float[] s, int kp, int outOff) {
         final int qb = QUERY_BLOCK;
-        int hd = headDim;
+        final int hd = headDim;
+        final float[] kk = kPacked; // a local, as in pvTile
         FloatVector a00 = FloatVector.zero(F), a01 = a00;
         FloatVector a10 = a00, a11 = a00;
         FloatVector a20 = a00, a21 = a00;
@@ -189,16 +192,16 @@ final class VisionAttention {
         for (int d = 0, qp = 0; d < hd; d++, qp += qb) {
             FloatVector q0 = FloatVector.fromArray(F, s, qp);
             FloatVector q1 = FloatVector.fromArray(F, s, qp + L);
-            FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
+            FloatVector b = FloatVector.broadcast(F, kk[kp + d]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
-            b = FloatVector.broadcast(F, kPacked[kp + hd + d]);
+            b = FloatVector.broadcast(F, kk[kp + hd + d]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
-            b = FloatVector.broadcast(F, kPacked[kp + 2 * hd + d]);
+            b = FloatVector.broadcast(F, kk[kp + 2 * hd + d]);
             a20 = q0.fma(b, a20);
             a21 = q1.fma(b, a21);
-            b = FloatVector.broadcast(F, kPacked[kp + 3 * hd + d]);
+            b = FloatVector.broadcast(F, kk[kp + 3 * hd + d]);
             a30 = q0.fma(b, a30);
             a31 = q1.fma(b, a31);
         }
@@ -307,21 +310,24 @@ final class VisionAttention {
             a30 = FloatVector.fromArray(F, s, acc + 3 * qb);
             a31 = FloatVector.fromArray(F, s, acc + 3 * qb + L);
         }
+        // fields read into locals: C2 otherwise reloads them (and the object) in every iteration
+        final int so = sOff;
+        final float[] vv = vPacked;
         for (int j = k0; j < k1; j++) {
-            int pp = sOff + j * qb;
+            int pp = so + j * qb;
             int vp = vp0 + j * TD;
             FloatVector p0 = FloatVector.fromArray(F, s, pp);
             FloatVector p1 = FloatVector.fromArray(F, s, pp + L);
-            FloatVector b = FloatVector.broadcast(F, vPacked[vp]);
+            FloatVector b = FloatVector.broadcast(F, vv[vp]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
-            b = FloatVector.broadcast(F, vPacked[vp + 1]);
+            b = FloatVector.broadcast(F, vv[vp + 1]);
             a10 = p0.fma(b, a10);
             a11 = p1.fma(b, a11);
-            b = FloatVector.broadcast(F, vPacked[vp + 2]);
+            b = FloatVector.broadcast(F, vv[vp + 2]);
             a20 = p0.fma(b, a20);
             a21 = p1.fma(b, a21);
-            b = FloatVector.broadcast(F, vPacked[vp + 3]);
+            b = FloatVector.broadcast(F, vv[vp + 3]);
             a30 = p0.fma(b, a30);
             a31 = p1.fma(b, a31);
         }
