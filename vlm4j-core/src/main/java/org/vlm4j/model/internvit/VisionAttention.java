@@ -20,8 +20,8 @@ import org.vlm4j.tensor.WorkerPool;
  * so the softmax max, exp and sum are plain vertical vector operations without horizontal
  * reductions, and both products are register-tiled micro-kernels of 4 x 2 vectors (keys x query
  * vectors for {@code q k^T}, head dimensions x query vectors for {@code P v}). Keys and values are
- * packed once per layer into contiguous per-head storage (keys by row, values in tiles of 4
- * dimensions, see {@link #pack}), because the raw activations have a row stride of 4 KiB that makes
+ * packed once per layer into contiguous per-head storage (keys in groups of 4, values in tiles of
+ * 4 dimensions, see {@link #pack}), because the raw activations have a row stride of 4 KiB that makes
  * every per-head access alias in the caches.
  *
  * <p>Instances own their buffers and are reused across layers and tiles; not thread-safe (one
@@ -45,7 +45,7 @@ final class VisionAttention {
     private final int headDim;
     private final int width;
     private final int queryBlocks;
-    private final float[] kPacked; // [head][key][dim]
+    private final float[] kPacked; // [head][key group of TK][dim][TK] (see pack)
     private final float[] vPacked; // [head][dim tile of TD][key][TD] (see pack)
     private final float[] zeros;
     // per-task scratch layout: qT [dim][QB], sT [key][QB], accT [dim][QB], inv [QB]
@@ -103,11 +103,12 @@ final class VisionAttention {
     }
 
     /**
-     * Copies head {@code h}'s biased keys into contiguous {@code [key][dim]} rows and its biased
-     * values into tiles of {@link #TD} dimensions, {@code [dim tile][key][TD]} (a last tile narrower
-     * when the head size is not a multiple of TD), so that {@link #pvTile} reads the values of one
-     * key from {@code j * TD}: an index C2 can check once per loop instead of every key (with rows of
-     * {@code headDim} values the stride was a field, and the loop kept two bounds checks).
+     * Copies head {@code h}'s biased keys into groups of {@link #TK} keys, {@code [key group][dim][TK]},
+     * and its biased values into tiles of {@link #TD} dimensions, {@code [dim tile][key][TD]} (a last
+     * group or tile narrower when the sizes are not multiples), so that the micro-kernels read the
+     * four keys of a dimension, or the four values of a key, side by side at an index that advances
+     * by 4: C2 checks it once per loop. (With rows of {@code headDim} values the stride was a field,
+     * and the {@code P v} loop kept two bounds checks per key.)
      */
     private void pack(int h, float[] k, float[] kBias, float[] v, float[] vBias) {
         int col = h * headDim;
@@ -118,10 +119,17 @@ final class VisionAttention {
             int src = j * width + col;
             int dst = base + j * headDim;
             for (int d = 0; d < headDim; d++) {
-                kk[dst + d] = k[src + d] + kBias[col + d];
+                kk[keyIndex(base, j, d)] = k[src + d] + kBias[col + d];
                 vv[valueIndex(base, d, j)] = v[src + d] + vBias[col + d];
             }
         }
+    }
+
+    /** Index of dimension {@code d} of key {@code j} in the head starting at {@code base}. */
+    private int keyIndex(int base, int j, int d) {
+        int t0 = j / TK * TK;
+        int w = Math.min(TK, seq - t0);
+        return base + t0 * headDim + d * w + (j - t0);
     }
 
     /** Index of dimension {@code d} of value {@code j} in the head starting at {@code base}. */
@@ -157,7 +165,8 @@ final class VisionAttention {
                 scoreTile(s, base + j * headDim, sOff + j * qb);
             }
             for (; j < seq; j++) {
-                scoreTile1(s, base + j * headDim, sOff + j * qb);
+                int t0 = j / TK * TK; // the keys of a narrower last group: one at a time
+                scoreTile1(s, base + t0 * headDim + (j - t0), seq - t0, sOff + j * qb);
             }
             softmax(s);
             for (int k0 = 0; k0 < seq; k0 += KEY_BLOCK) {
@@ -180,11 +189,12 @@ final class VisionAttention {
         }
     }
 
-    /** Scores of 4 keys (rows at {@code kPacked[kp ..]}) against all queries of the block. */
+    /** Scores of the 4 keys of the group at {@code kPacked[kp ..]} against all queries of the block. */
     private void scoreTile(float[] s, int kp, int outOff) {
         final int qb = QUERY_BLOCK;
         final int hd = headDim;
         final float[] kk = kPacked; // a local, as in pvTile
+        // kk[kp + d * TK + c]: dimension d of key c of the group
         FloatVector a00 = FloatVector.zero(F), a01 = a00;
         FloatVector a10 = a00, a11 = a00;
         FloatVector a20 = a00, a21 = a00;
@@ -192,16 +202,17 @@ final class VisionAttention {
         for (int d = 0, qp = 0; d < hd; d++, qp += qb) {
             FloatVector q0 = FloatVector.fromArray(F, s, qp);
             FloatVector q1 = FloatVector.fromArray(F, s, qp + L);
-            FloatVector b = FloatVector.broadcast(F, kk[kp + d]);
+            int kd = kp + d * TK;
+            FloatVector b = FloatVector.broadcast(F, kk[kd]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
-            b = FloatVector.broadcast(F, kk[kp + hd + d]);
+            b = FloatVector.broadcast(F, kk[kd + 1]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
-            b = FloatVector.broadcast(F, kk[kp + 2 * hd + d]);
+            b = FloatVector.broadcast(F, kk[kd + 2]);
             a20 = q0.fma(b, a20);
             a21 = q1.fma(b, a21);
-            b = FloatVector.broadcast(F, kk[kp + 3 * hd + d]);
+            b = FloatVector.broadcast(F, kk[kd + 3]);
             a30 = q0.fma(b, a30);
             a31 = q1.fma(b, a31);
         }
@@ -219,11 +230,11 @@ final class VisionAttention {
         a31.intoArray(s, o + L);
     }
 
-    /** Scores of one key against all queries of the block (remainder keys). */
-    private void scoreTile1(float[] s, int kp, int outOff) {
+    /** Scores of one key of a narrower last group ({@code stride} keys wide) against all queries of the block. */
+    private void scoreTile1(float[] s, int kp, int stride, int outOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int d = 0, qp = 0; d < headDim; d++, qp += QUERY_BLOCK) {
-            FloatVector b = FloatVector.broadcast(F, kPacked[kp + d]);
+            FloatVector b = FloatVector.broadcast(F, kPacked[kp + d * stride]);
             a0 = FloatVector.fromArray(F, s, qp).fma(b, a0);
             a1 = FloatVector.fromArray(F, s, qp + L).fma(b, a1);
         }
@@ -362,7 +373,7 @@ final class VisionAttention {
             for (int j = 0; j < seq; j++) {
                 float acc = 0f;
                 for (int d = 0; d < headDim; d++) {
-                    acc += s[d * qb + i] * kPacked[base + j * headDim + d];
+                    acc += s[d * qb + i] * kPacked[keyIndex(base, j, d)];
                 }
                 s[sOff + j * qb + i] = acc;
                 max = Math.max(max, acc);

@@ -58,7 +58,8 @@ class VisionAttentionTest {
 
     @ParameterizedTest
     @CsvSource({"1025, 4, 16", "37, 3, 16", "5, 2, 8", "50, 2, 12", "130, 1, 64", "1, 2, 16", "33, 16, 64",
-        "37, 3, 10", "70, 2, 6"}) // head sizes that leave a narrower last value tile
+        "37, 3, 10", "70, 2, 6", // head sizes that leave a narrower last value tile
+        "11, 2, 16"}) // with 37, 50 and 1025: a last key group of 3, 2 and 1 keys
     void matchesReference(int seq, int heads, int hd) {
         Random rnd = new Random(seq * 1000 + heads * 10 + hd);
         int n = seq * heads * hd;
