@@ -117,7 +117,6 @@ final class VisionAttention {
         final float[] vv = vPacked;
         for (int j = 0; j < seq; j++) {
             int src = j * width + col;
-            int dst = base + j * headDim;
             for (int d = 0; d < headDim; d++) {
                 kk[keyIndex(base, j, d)] = k[src + d] + kBias[col + d];
                 vv[valueIndex(base, d, j)] = v[src + d] + vBias[col + d];
@@ -127,16 +126,22 @@ final class VisionAttention {
 
     /** Index of dimension {@code d} of key {@code j} in the head starting at {@code base}. */
     private int keyIndex(int base, int j, int d) {
-        int t0 = j / TK * TK;
-        int w = Math.min(TK, seq - t0);
-        return base + t0 * headDim + d * w + (j - t0);
+        return tiledIndex(base, j, seq, d, headDim, TK);
     }
 
     /** Index of dimension {@code d} of value {@code j} in the head starting at {@code base}. */
     private int valueIndex(int base, int d, int j) {
-        int t0 = d / TD * TD;
-        int w = Math.min(TD, headDim - t0);
-        return base + t0 * seq + j * w + (d - t0);
+        return tiledIndex(base, d, headDim, j, seq, TD);
+    }
+
+    /**
+     * Index of element {@code (i, k)} of an {@code n x m} block at {@code base} stored in tiles of
+     * {@code tile} along i, {@code [i tile][k][tile]}; the last tile is only {@code n - t0} wide
+     * when n is not a multiple of {@code tile}.
+     */
+    private static int tiledIndex(int base, int i, int n, int k, int m, int tile) {
+        int t0 = i / tile * tile;
+        return base + t0 * m + k * Math.min(tile, n - t0) + (i - t0);
     }
 
     private void block(int h, int q0, float[] q, float[] qBias, float qScale, float[] out, float[] s) {
@@ -162,21 +167,20 @@ final class VisionAttention {
         } else {
             int j = 0;
             for (int tiled = seq / TK * TK; j < tiled; j += TK) {
-                scoreTile(s, base + j * headDim, sOff + j * qb);
+                scoreTile(s, keyIndex(base, j, 0), sOff + j * qb);
             }
-            for (; j < seq; j++) {
-                int t0 = j / TK * TK; // the keys of a narrower last group: one at a time
-                scoreTile1(s, base + t0 * headDim + (j - t0), seq - t0, sOff + j * qb);
+            for (int last = seq - j; j < seq; j++) { // the keys of a narrower last group: one at a time
+                scoreTile1(s, keyIndex(base, j, 0), last, sOff + j * qb);
             }
             softmax(s);
             for (int k0 = 0; k0 < seq; k0 += KEY_BLOCK) {
                 int k1 = Math.min(seq, k0 + KEY_BLOCK);
                 int d = 0;
                 for (int tiled = headDim / TD * TD; d < tiled; d += TD) {
-                    pvTile(s, base + d * seq, k0, k1, accOff + d * qb, k0 == 0);
+                    pvTile(s, valueIndex(base, d, 0), k0, k1, accOff + d * qb, k0 == 0);
                 }
                 for (int r = d; r < headDim; r++) { // the narrower last tile, one dimension at a time
-                    pvTile1(s, base + d * seq + (r - d), headDim - d, k0, k1, accOff + r * qb, k0 == 0);
+                    pvTile1(s, valueIndex(base, r, 0), headDim - d, k0, k1, accOff + r * qb, k0 == 0);
                 }
             }
         }

@@ -259,7 +259,6 @@ abstract class KvCache implements AutoCloseable {
         load(page, keyOffset(pw, kvHead, 0, 0) * valueBytes, sc.kt, 0, tiles * headDim * t);
         sc.src = sc.kt;
         sc.srcOff = 0;
-        sc.srcStride = t; // the tile layout fixes the strides; the scores kernel knows them
     }
 
     /**

@@ -410,20 +410,20 @@ public final class Qwen3State implements SequenceState {
         float[] kn = l.kNorm();
         for (int t = from; t < to; t++) {
             for (int h = 0; h < c.heads(); h++) {
-                int o = t * qDim + h * headDim;
-                if (qn != null) {
-                    Ops.rmsNorm(q, o, q, o, qn, 0, headDim, eps);
-                }
-                rope(q, o, t);
+                normRope(q, t * qDim + h * headDim, qn, t);
             }
             for (int h = 0; h < c.kvHeads(); h++) {
-                int o = t * kvDim + h * headDim;
-                if (kn != null) {
-                    Ops.rmsNorm(k, o, k, o, kn, 0, headDim, eps);
-                }
-                rope(k, o, t);
+                normRope(k, t * kvDim + h * headDim, kn, t);
             }
         }
+    }
+
+    /** One head at {@code a[off ..]} of batch row {@code t}: RMSNorm with {@code norm} (when the model has it), then RoPE. */
+    private void normRope(float[] a, int off, float[] norm, int t) {
+        if (norm != null) {
+            Ops.rmsNorm(a, off, a, off, norm, 0, headDim, eps);
+        }
+        rope(a, off, t);
     }
 
     private void swigluRows(int start, int end) {
@@ -453,17 +453,11 @@ public final class Qwen3State implements SequenceState {
             for (int r = start; r < end; r += headDim) {
                 if (r < qDim) {
                     headBias(q, r, l.bq());
-                    if (l.qNorm() != null) {
-                        Ops.rmsNorm(q, r, q, r, l.qNorm(), 0, headDim, eps);
-                    }
-                    rope(q, r, 0);
+                    normRope(q, r, l.qNorm(), 0);
                 } else if (r < qDim + kvDim) {
                     int o = r - qDim;
                     headBias(k, o, l.bk());
-                    if (l.kNorm() != null) {
-                        Ops.rmsNorm(k, o, k, o, l.kNorm(), 0, headDim, eps);
-                    }
-                    rope(k, o, 0);
+                    normRope(k, o, l.kNorm(), 0);
                     kv.storeKey(layerIndex, pos, o / headDim, k, o);
                 } else {
                     int o = r - qDim - kvDim;
