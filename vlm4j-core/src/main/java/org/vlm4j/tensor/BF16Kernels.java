@@ -21,6 +21,15 @@ final class BF16Kernels extends TypeKernels {
     }
 
     @Override
+    public void dot4(MemorySegment w, long offset, long stride, float[] x, int xOff, int n, float[] out, int o, int outStride) {
+        if (Simd.ENABLED) {
+            FloatTypeVectors.dotBF16x4(w, offset, stride, x, xOff, n, out, o, outStride);
+            return;
+        }
+        super.dot4(w, offset, stride, x, xOff, n, out, o, outStride);
+    }
+
+    @Override
     public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         if (Simd.ENABLED) {
             FloatTypeVectors.dequantizeBF16(w, offset, dst, dstOff, n);

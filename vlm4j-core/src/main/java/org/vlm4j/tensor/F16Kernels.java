@@ -17,6 +17,14 @@ final class F16Kernels extends TypeKernels {
     }
 
     @Override
+    public void dot4(MemorySegment w, long offset, long stride, float[] x, int xOff, int n, float[] out, int o, int outStride) {
+        if (Simd.ENABLED && FloatTypeVectors.dotF16x4(w, offset, stride, x, xOff, n, out, o, outStride)) {
+            return;
+        }
+        super.dot4(w, offset, stride, x, xOff, n, out, o, outStride); // a row holds inf or NaN: one exact row at a time
+    }
+
+    @Override
     public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         if (Simd.ENABLED) {
             FloatTypeVectors.dequantizeF16(w, offset, dst, dstOff, n);

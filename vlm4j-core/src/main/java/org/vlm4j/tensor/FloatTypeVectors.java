@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Vector API fast paths for the plain float weight types F32, F16 and BF16 (dot products with f32
@@ -149,6 +150,65 @@ final class FloatTypeVectors {
     }
 
     /**
+     * F16 dot of four rows {@code stride} bytes apart into {@code out[o + i * os]}, in one pass (four
+     * memory streams; one row at a time the F16 decode read ~11 GB/s per core, four rows at once
+     * ~15). Returns false, with {@code out} untouched, when a row holds an inf or NaN half: the
+     * caller then computes the rows exactly one by one.
+     *
+     * <p>The conversion takes three operations on a half sign-extended to an int lane: shifted
+     * left by 13, the sign lands in bit 31, copies of it in bits 30..28, the exponent in bits 27..23
+     * and the mantissa in 22..13. Clearing bits 30..28 leaves an f32 with exponent field e (0..30
+     * for finite halves) instead of e + 112, so multiplying by 2^112 gives the half's value exactly,
+     * for subnormal halves (an f32 subnormal scaled into the normal range) as well. Exponent 31
+     * would come out finite, so the loop also keeps the largest magnitude {@code h & 0x7FFF} seen
+     * and the result is refused if it reached 0x7C00.
+     */
+    static boolean dotF16x4(MemorySegment w, long off, long stride, float[] x, int xo, int n, float[] out, int o, int os) {
+        long off1 = off + stride;
+        long off2 = off1 + stride;
+        long off3 = off2 + stride;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        IntVector mag = IntVector.zero(I);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long b = 2L * i;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + b, LE).convertShape(S2I, I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off1 + b, LE).convertShape(S2I, I, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off2 + b, LE).convertShape(S2I, I, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off3 + b, LE).convertShape(S2I, I, 0);
+            mag = mag.max(h0.and(0x7FFF).max(h1.and(0x7FFF))).max(h2.and(0x7FFF).max(h3.and(0x7FFF)));
+            a0 = h0.lanewise(LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).fma(xv, a0);
+            a1 = h1.lanewise(LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).fma(xv, a1);
+            a2 = h2.lanewise(LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).fma(xv, a2);
+            a3 = h3.lanewise(LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).fma(xv, a3);
+        }
+        if (mag.reduceLanes(VectorOperators.MAX) >= 0x7C00) {
+            return false;
+        }
+        float s0 = a0.reduceLanes(ADD);
+        float s1 = a1.reduceLanes(ADD);
+        float s2 = a2.reduceLanes(ADD);
+        float s3 = a3.reduceLanes(ADD);
+        for (; i < n; i++) { // the exact scalar conversion: infinities and NaNs come out right here
+            long b = 2L * i;
+            float xi = x[xo + i];
+            s0 += Float.float16ToFloat(w.get(S16, off + b)) * xi;
+            s1 += Float.float16ToFloat(w.get(S16, off1 + b)) * xi;
+            s2 += Float.float16ToFloat(w.get(S16, off2 + b)) * xi;
+            s3 += Float.float16ToFloat(w.get(S16, off3 + b)) * xi;
+        }
+        out[o] = s0;
+        out[o + os] = s1;
+        out[o + 2 * os] = s2;
+        out[o + 3 * os] = s3;
+        return true;
+    }
+
+    /**
      * Bulk F16 to F32. A plain loop over {@link Float#float16ToFloat}: C2 vectorizes it into the
      * hardware conversion (x86 F16C {@code vcvtph2ps}, AArch64 {@code fcvtl}), which measured
      * 2.8x faster than the bit trick of {@link #f16}. (Hardware conversion quiets signalling NaNs,
@@ -182,6 +242,46 @@ final class FloatTypeVectors {
             s += Float.intBitsToFloat(w.get(S16, off + 2L * i) << 16) * x[xo + i];
         }
         return s;
+    }
+
+    /** BF16 dot of four rows {@code stride} bytes apart in one pass, as {@link #dotF16x4}. */
+    static void dotBF16x4(MemorySegment w, long off, long stride, float[] x, int xo, int n, float[] out, int o, int os) {
+        long off1 = off + stride;
+        long off2 = off1 + stride;
+        long off3 = off2 + stride;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long b = 2L * i;
+            a0 = ((IntVector) ShortVector.fromMemorySegment(SH_L, w, off + b, LE).convertShape(S2I, I, 0)).lanewise(LSHL, 16)
+                    .reinterpretAsFloats().fma(xv, a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(SH_L, w, off1 + b, LE).convertShape(S2I, I, 0)).lanewise(LSHL, 16)
+                    .reinterpretAsFloats().fma(xv, a1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(SH_L, w, off2 + b, LE).convertShape(S2I, I, 0)).lanewise(LSHL, 16)
+                    .reinterpretAsFloats().fma(xv, a2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(SH_L, w, off3 + b, LE).convertShape(S2I, I, 0)).lanewise(LSHL, 16)
+                    .reinterpretAsFloats().fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(ADD);
+        float s1 = a1.reduceLanes(ADD);
+        float s2 = a2.reduceLanes(ADD);
+        float s3 = a3.reduceLanes(ADD);
+        for (; i < n; i++) {
+            long b = 2L * i;
+            float xi = x[xo + i];
+            s0 += Float.intBitsToFloat(w.get(S16, off + b) << 16) * xi;
+            s1 += Float.intBitsToFloat(w.get(S16, off1 + b) << 16) * xi;
+            s2 += Float.intBitsToFloat(w.get(S16, off2 + b) << 16) * xi;
+            s3 += Float.intBitsToFloat(w.get(S16, off3 + b) << 16) * xi;
+        }
+        out[o] = s0;
+        out[o + os] = s1;
+        out[o + 2 * os] = s2;
+        out[o + 3 * os] = s3;
     }
 
     static void dequantizeBF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {

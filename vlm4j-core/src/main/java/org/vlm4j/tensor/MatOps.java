@@ -41,11 +41,7 @@ public final class MatOps {
             matVec(pool, w, qa, out, outOff);
             return;
         }
-        pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                out[outOff + r] = w.dot(r, x, xOff);
-            }
-        });
+        pool.forRange(w.rows(), MATVEC_GRAIN, (start, end) -> matVecRows(w, x, xOff, out, outOff, start, end));
     }
 
     /**
@@ -110,9 +106,17 @@ public final class MatOps {
         }
     }
 
-    /** {@link #matVec} (float path) for rows {@code [rowStart, rowEnd)} only, on the calling thread. */
+    /**
+     * {@link #matVec} (float path) for rows {@code [rowStart, rowEnd)} only, on the calling thread:
+     * four interleaved quarters ({@link WeightMatrix#dot4}), then the leftover rows one by one.
+     */
     public static void matVecRows(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        for (int r = rowStart; r < rowEnd; r++) {
+        java.util.Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
+        int q = (rowEnd - rowStart) / 4;
+        for (int i = 0; i < q; i++) {
+            w.dot4(rowStart + i, q, x, xOff, out, outOff + rowStart + i);
+        }
+        for (int r = rowStart + 4 * q; r < rowEnd; r++) {
             out[outOff + r] = w.dot(r, x, xOff);
         }
     }

@@ -24,6 +24,18 @@ public abstract class TypeKernels {
     public abstract void dequantizeReference(MemorySegment w, long offset, float[] dst, int dstOff, int n);
 
     /**
+     * {@link #dot} of the four rows at {@code offset + i * stride} ({@code i < 4}) into
+     * {@code out[o + i * outStride]}. F16 and BF16 read the four rows in one pass (four memory
+     * streams, as {@link #dotQuantized4}); the values equal four single calls up to the summation
+     * order. The default makes the four single calls.
+     */
+    public void dot4(MemorySegment w, long offset, long stride, float[] x, int xOff, int n, float[] out, int o, int outStride) {
+        for (int i = 0; i < 4; i++) {
+            out[o + i * outStride] = dot(w, offset + i * stride, x, xOff, n);
+        }
+    }
+
+    /**
      * Whether this type has an integer dot product with {@link QuantizedActivations}
      * ({@link #dotQuantized}); true for Q8_0 and Q4_0.
      */

@@ -99,6 +99,18 @@ public final class WeightMatrix {
     }
 
     /**
+     * {@link #dot(int, float[], int)} of rows {@code row + i * step} ({@code i < 4}) into
+     * {@code out[outOff + i * step]}, in one pass over the four rows where the type has such a
+     * kernel (F16, BF16; see {@link TypeKernels#dot4}).
+     */
+    public void dot4(int row, int step, float[] x, int xOff, float[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(row, 3 * step + 1, rows);
+        java.util.Objects.checkFromIndexSize(xOff, cols, x.length);
+        java.util.Objects.checkFromIndexSize(outOff, 3 * step + 1, out.length);
+        kernels.dot4(data, row * rowBytes, step * rowBytes, x, xOff, cols, out, outOff, step);
+    }
+
+    /**
      * Dot product of row {@code row} with 8-bit quantized activations (Q8_0 and Q4_0 only; see
      * {@link TypeKernels#dotQuantized}).
      */

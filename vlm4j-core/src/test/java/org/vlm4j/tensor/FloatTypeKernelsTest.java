@@ -119,6 +119,107 @@ class FloatTypeKernelsTest {
         assertEquals(Float.POSITIVE_INFINITY, k.dot(w, 0, x, 0, halves.length));
     }
 
+    /** Four rows in one pass equal four reference dots, for every length around the vector widths. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void fourRowDotsMatchTheReference(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(40 + type.ordinal());
+        TypeKernels k = TypeKernels.of(type);
+        for (int n : new int[] {1, 3, 4, 7, 8, 9, 16, 17, 31, 64, 65, 100, 1024, 1031}) {
+            int rows = 11; // rows 1, 4, 7, 10: a stride of three rows
+            MemorySegment w = TestData.randomWeights(r, type, rows, n, 2);
+            long rowBytes = type.byteSize(n);
+            float[] x = TestData.gaussian(r, n + 1, 1.0);
+            float[] out = new float[12];
+            k.dot4(w, rowBytes, 3 * rowBytes, x, 1, n, out, 1, 3);
+            for (int i = 0; i < 4; i++) {
+                long off = (1 + 3L * i) * rowBytes;
+                float ref = k.dotReference(w, off, x, 1, n);
+                double scale = 0;
+                float[] wr = new float[n];
+                k.dequantizeReference(w, off, wr, 0, n);
+                for (int j = 0; j < n; j++) {
+                    scale += Math.abs(wr[j] * x[1 + j]);
+                }
+                assertEquals(ref, out[1 + 3 * i], 1e-6 * scale + 1e-30, type + " n=" + n + " row " + i);
+            }
+            for (int j : new int[] {0, 2, 3, 5, 6, 8, 9, 11}) {
+                assertEquals(0f, out[j], "untouched output " + j);
+            }
+        }
+    }
+
+    /**
+     * The four-row F16 kernel converts halves with three vector operations that are exact for
+     * finite halves only; every finite half must come out as {@link Float#float16ToFloat} gives it.
+     */
+    @Test
+    void fourRowF16ConversionIsExactForEveryFiniteHalf() {
+        assumeTrue(Simd.ENABLED, "vector kernels disabled");
+        int lanes = V.L;
+        short[] finite = new short[65536 - 2048];
+        int c = 0;
+        for (int h = 0; h < 65536; h++) {
+            if ((h & 0x7C00) != 0x7C00) {
+                finite[c++] = (short) h;
+            }
+        }
+        assertEquals(finite.length, c);
+        MemorySegment w = Arena.ofAuto().allocate(2L * finite.length);
+        for (int i = 0; i < finite.length; i++) {
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, finite[i]);
+        }
+        // rows of one vector; x picks lane j, so each output is exactly one converted half
+        float[] x = new float[lanes];
+        float[] out = new float[4];
+        long rowBytes = 2L * lanes;
+        for (int j = 0; j < lanes; j++) {
+            java.util.Arrays.fill(x, 0f);
+            x[j] = 1f;
+            for (int g = 0; g < finite.length / (4 * lanes); g++) {
+                assertTrue(FloatTypeVectors.dotF16x4(w, 4 * g * rowBytes, rowBytes, x, 0, lanes, out, 0, 1), "finite rows refused");
+                for (int i = 0; i < 4; i++) {
+                    short h = finite[(4 * g + i) * lanes + j];
+                    float want = Float.float16ToFloat(h);
+                    if (want == 0f) {
+                        assertEquals(0f, Math.abs(out[i]), "half 0x" + Integer.toHexString(h & 0xFFFF));
+                    } else {
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[i]), "half 0x" + Integer.toHexString(h & 0xFFFF));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A row with an infinity or NaN (in the vector part or the tail) still gives the exact rows. */
+    @Test
+    void fourRowF16DotsKeepInfinitiesAndNaNs() {
+        TypeKernels k = TypeKernels.of(GgmlType.F16);
+        SplittableRandom r = new SplittableRandom(77);
+        for (int n : new int[] {16, 19}) {
+            for (short special : new short[] {0x7C00, (short) 0xFC00, 0x7E00, (short) 0xFD01}) {
+                for (int pos : new int[] {0, 5, n - 1}) {
+                    MemorySegment w = TestData.randomWeights(r, GgmlType.F16, 4, n, 0);
+                    w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (2 * n + pos), special); // row 2
+                    float[] x = TestData.gaussian(r, n, 1.0);
+                    float[] out = new float[4];
+                    k.dot4(w, 0, 2L * n, x, 0, n, out, 0, 1);
+                    for (int i = 0; i < 4; i++) {
+                        float ref = k.dotReference(w, 2L * n * i, x, 0, n);
+                        String what = "n=" + n + " half 0x" + Integer.toHexString(special & 0xFFFF) + " at " + pos + " row " + i;
+                        if (i == 2) {
+                            assertTrue(Float.isNaN(ref) || Float.isInfinite(ref), what);
+                            assertEquals(Float.floatToIntBits(ref), Float.floatToIntBits(out[i]), what);
+                        } else {
+                            assertTrue(Float.isFinite(out[i]), what);
+                            assertEquals(ref, out[i], 1e-4f * (1f + Math.abs(ref)), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void bf16ConversionIsTheUpperHalf() {
         MemorySegment w = Arena.ofAuto().allocate(2L * 16);

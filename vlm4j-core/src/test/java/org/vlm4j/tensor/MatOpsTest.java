@@ -105,6 +105,38 @@ class MatOpsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> MatOps.matVecRows(w, qa, new float[rows], 0, 20, rows + 1));
     }
 
+    /** The float path also reads quarters of a range four rows at a time (F16, BF16), with a tail of single rows. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void floatMatVecRowsEqualSingleRowDots(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(18);
+        for (int cols : new int[] {64, 67}) { // 67: a scalar tail after the vector steps of every width
+            int rows = 23;
+            WeightMatrix w = WeightMatrix.of("w", type, TestData.randomWeights(r, type, rows, cols, 0), rows, cols);
+            float[] x = TestData.gaussian(r, cols + 3, 1.0);
+            for (int start = 0; start < rows; start++) {
+                for (int end = start; end <= rows; end++) {
+                    float[] out = new float[rows + 2];
+                    MatOps.matVecRows(w, x, 3, out, 2, start, end);
+                    for (int row = 0; row < rows; row++) {
+                        float want = row >= start && row < end ? w.dot(row, x, 3) : 0f;
+                        assertEquals(want, out[2 + row], 1e-5 * TestData.absDot(w, row, x, 3) + 1e-6,
+                                type + " cols " + cols + " rows [" + start + ", " + end + ") row " + row);
+                    }
+                }
+            }
+            float[] all = new float[rows];
+            MatOps.matVec(pool, w, x, 3, all, 0);
+            for (int row = 0; row < rows; row++) {
+                float want = w.kernels().dotReference(w.data(), row * w.rowBytes(), x, 3, cols);
+                assertEquals(want, all[row], 1e-5 * TestData.absDot(w, row, x, 3) + 1e-6, type + " matVec row " + row);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> MatOps.matVecRows(w, x, 3, new float[rows], 0, 20, rows + 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> w.dot4(0, 1, x, 4, new float[4], 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> w.dot4(rows - 6, 2, x, 0, new float[8], 0));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void matVecUsesTheSelectedPath(GgmlType type) {
