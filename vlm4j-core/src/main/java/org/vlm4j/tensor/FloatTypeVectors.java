@@ -92,7 +92,8 @@ final class FloatTypeVectors {
      * Whether {@link #dotF16} converts through a buffer with the hardware instruction (default on
      * x86-64, where C2 is known to vectorize {@code float16ToFloat} to F16C and it measured 20%
      * faster) or with the pure Vector API bit trick (elsewhere, e.g. ARM, where we could not
-     * verify the auto-vectorization). Override: {@code -Dvlm4j.f16.dot=buffer|bits}.
+     * verify the auto-vectorization). Override: {@code -Dvlm4j.f16.dot=buffer|bits}. Decode's
+     * matrix-vector products use {@link #dotF16x4} for all but a chunk's last few rows.
      */
     static final boolean F16_BUFFERED = switch (System.getProperty("vlm4j.f16.dot", "").trim()) {
         case "buffer" -> true;
