@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.vlm4j.gguf.GgmlType;
+import org.vlm4j.tensor.MatOps;
 import org.vlm4j.tensor.QuantizedActivations;
 import org.vlm4j.tensor.Quantizer;
 import org.vlm4j.tensor.WeightMatrix;
@@ -42,6 +43,14 @@ final class BenchData {
      * rows at once): the baseline of the four-row benchmarks.
      */
     static float[] matVecOneRowAtATime(WorkerPool pool, WeightMatrix w, float[] x, QuantizedActivations qa, float[] out) {
+        if (!MatOps.usesQuantizedActivations(w)) { // F32/F16/BF16: the f32 dot, row by row
+            pool.forRange(w.rows(), 16, (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    out[r] = w.dot(r, x, 0);
+                }
+            });
+            return out;
+        }
         QuantizedActivations a = qa.quantize(x, 0, w.cols());
         pool.forRange(w.rows(), 16, (s, e) -> {
             for (int r = s; r < e; r++) {

@@ -22,8 +22,8 @@ import org.vlm4j.tensor.WorkerPool;
 import org.vlm4j.tensor.WeightMatrix;
 
 /**
- * The Qwen3 lm_head, 151936 x 1024 Q8_0 (165 MB, memory-bound), one token: the production
- * matrix-vector path against reading one row at a time.
+ * The Qwen3 lm_head, 151936 x 1024 (Q8_0: 165 MB, F16/BF16: 311 MB; memory-bound), one token:
+ * the production matrix-vector path against reading one row at a time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,7 +61,7 @@ public class LmHeadBench {
         arena.close();
     }
 
-    /** The production path: int8 activations, four rows per pass. */
+    /** The production path: four rows per pass (Q8_0/Q4_0 with int8 activations). */
     @Benchmark
     public float[] lmHead() {
         MatOps.matVec(pool, w, x, 0, out, 0);
