@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.function.LongConsumer;
 import org.vlm4j.gguf.GgmlType;
 import org.vlm4j.gguf.GgufWriter;
+import org.vlm4j.tensor.Quantizer;
 
 /**
  * Generates a tensor's random values chunk by chunk and encodes them in its GGML type, so that a
@@ -105,6 +106,10 @@ public final class RandomWeights {
                 for (int i = 0; i < count; i++) {
                     out.set(S16, 2L * i, Float.floatToFloat16(v[i]));
                 }
+                return count * 2;
+            }
+            case BF16 -> {
+                Quantizer.toBF16(v, 0, count, out, 0);
                 return count * 2;
             }
             case Q8_0 -> {

@@ -39,7 +39,7 @@ public final class SynthCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--type", defaultValue = "q8_0", paramLabel = "TYPE",
-            description = "Type of the text model's 2-D weights: q8_0, q4_0, f16 or f32. Default: ${DEFAULT-VALUE}.")
+            description = "Type of the text model's 2-D weights: q8_0, q4_0, f16, bf16 or f32. Default: ${DEFAULT-VALUE}.")
     String type;
 
     @Option(names = "--vision-type", defaultValue = "f16", paramLabel = "TYPE",

@@ -22,7 +22,7 @@ import org.vlm4j.gguf.GgufWriter;
  */
 public final class SynthPlan {
     /** Text types the synth can write. */
-    public static final List<GgmlType> TEXT_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16, GgmlType.F32);
+    public static final List<GgmlType> TEXT_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16, GgmlType.BF16, GgmlType.F32);
     /** Vision types the synth can write (the patch embedding is not a multiple of 32 wide). */
     public static final List<GgmlType> VISION_TYPES = List.of(GgmlType.F16, GgmlType.F32);
 

@@ -167,6 +167,31 @@ class SynthCommandTest {
         }
     }
 
+    @Test
+    void bf16TextWeightsAreTheRoundedValues() throws IOException {
+        Path d = tmp.resolve("bf16");
+        assertEquals(0, Cli.run("synth", "--preset", "tiny", "--out", d.toString(), "--type", "bf16", "--seed", "7", "-q").status());
+        Path q8 = tmp.resolve("q8");
+        assertEquals(0, Cli.run("synth", "--preset", "tiny", "--out", q8.toString(), "--seed", "7", "-q").status());
+        try (GgufFile t = GgufFile.open(d.resolve("tiny-synth-bf16.gguf"))) {
+            assertEquals(GgmlType.BF16, t.tensor("blk.0.attn_q.weight").type());
+            assertEquals(GgmlType.BF16, t.tensor("output.weight").type());
+            assertEquals(GgmlType.F32, t.tensor("output_norm.weight").type());
+            assertEquals(32, t.metadata().getLong("general.file_type"));
+            double[] st = stats(dequant(t, "blk.0.ffn_down.weight"));
+            assertEquals(0, st[0], 0.01);
+            assertEquals(1 / Math.sqrt(128), st[1], 0.03 / Math.sqrt(128));
+            // the same seed draws the same values whatever the type: BF16 and Q8_0 agree to their rounding
+            try (GgufFile q = GgufFile.open(q8.resolve("tiny-synth-q8_0.gguf"))) {
+                float[] b = dequant(t, "blk.0.ffn_down.weight");
+                float[] r = dequant(q, "blk.0.ffn_down.weight");
+                for (int i = 0; i < b.length; i++) {
+                    assertEquals(r[i], b[i], 0.01 * Math.abs(r[i]) + 0.004, "value " + i);
+                }
+            }
+        }
+    }
+
     /** The full-size plan, checked against the spec's exact counts without writing 1 GB. */
     @Test
     void fullSizePlanMatchesTheSpec() {
@@ -265,7 +290,7 @@ class SynthCommandTest {
 
         Cli badType = Cli.run("synth", "--preset", "tiny", "--type", "q5_k", "--out", tmp.resolve("x").toString());
         assertEquals(Main.EXIT_USAGE, badType.status(), badType.toString());
-        assertTrue(badType.err().startsWith("vlm4j: error: --type q5_k is not supported; use one of q8_0, q4_0, f16, f32"), badType.err());
+        assertTrue(badType.err().startsWith("vlm4j: error: --type q5_k is not supported; use one of q8_0, q4_0, f16, bf16, f32"), badType.err());
         Cli badVision = Cli.run("synth", "--preset", "tiny", "--vision-type", "q8_0", "--out", tmp.resolve("x").toString());
         assertEquals(Main.EXIT_USAGE, badVision.status(), badVision.toString());
         Cli badPreset = Cli.run("synth", "--preset", "huge", "--out", tmp.resolve("x").toString());
@@ -341,6 +366,7 @@ class SynthCommandTest {
             out[i] = switch (t.type()) {
                 case F32 -> s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i);
                 case F16 -> Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i));
+                case BF16 -> Float.intBitsToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i) << 16);
                 case Q8_0 -> Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, i / 32 * 34L))
                         * s.get(ValueLayout.JAVA_BYTE, i / 32 * 34L + 2 + i % 32);
                 case Q4_0 -> {
