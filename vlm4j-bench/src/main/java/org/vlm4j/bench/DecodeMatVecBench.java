@@ -4,7 +4,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -90,6 +94,41 @@ public class DecodeMatVecBench {
             MatOps.matVec(pool, w, x, 0, out, 0);
         }
         return out;
+    }
+
+    /**
+     * The same 633 MB read in the same regions and chunks, as four streams per chunk like the
+     * kernel (each quarter of a chunk's rows is one contiguous run of bytes), with 256-bit loads and
+     * one byte add per load: the memory roofline of {@link #token()} on this machine.
+     */
+    @Benchmark
+    public float[] readOnly() {
+        for (WeightMatrix w : mats) {
+            MemorySegment seg = w.data();
+            long rowBytes = w.rowBytes();
+            pool.forRange(w.rows(), 16, (a, b) -> out[a] = readQuarters(seg, a * rowBytes, (b - a) * rowBytes));
+        }
+        return out;
+    }
+
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+
+    private static float readQuarters(MemorySegment seg, long from, long len) {
+        long q = len / 4 / 32 * 32;
+        long o1 = from + q;
+        long o2 = o1 + q;
+        long o3 = o2 + q;
+        ByteVector acc = ByteVector.zero(B256);
+        for (long i = 0; i < q; i += 32) {
+            acc = acc.add(ByteVector.fromMemorySegment(B256, seg, from + i, ByteOrder.LITTLE_ENDIAN))
+                    .add(ByteVector.fromMemorySegment(B256, seg, o1 + i, ByteOrder.LITTLE_ENDIAN))
+                    .add(ByteVector.fromMemorySegment(B256, seg, o2 + i, ByteOrder.LITTLE_ENDIAN))
+                    .add(ByteVector.fromMemorySegment(B256, seg, o3 + i, ByteOrder.LITTLE_ENDIAN));
+        }
+        for (long i = from + 4 * q; i + 32 <= from + len; i += 32) {
+            acc = acc.add(ByteVector.fromMemorySegment(B256, seg, i, ByteOrder.LITTLE_ENDIAN));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** The same products reading one row at a time. */
