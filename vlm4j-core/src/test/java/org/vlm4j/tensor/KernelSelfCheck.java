@@ -53,6 +53,13 @@ public final class KernelSelfCheck {
                             1e-5 * TestData.absDot(w, row, x, 0), type + " int8 dot");
                 }
             }
+            if (!type.isQuantized()) { // the four-row float kernels (F16, BF16) of matVec
+                float[] mv = new float[rows];
+                MatOps.matVec(WorkerPool.shared(), w, x, 0, mv, 0);
+                for (int row = 0; row < rows; row++) {
+                    near(k.dotReference(w.data(), row * w.rowBytes(), x, 0, cols), mv[row], 1e-5 * TestData.absDot(w, row, x, 0), type + " matVec");
+                }
+            }
             float[] out = new float[7 * rows];
             MatOps.matMul(WorkerPool.shared(), w, x, 7, out);
             for (int t = 0; t < 7; t++) {
