@@ -77,12 +77,22 @@ public final class BenchReport {
                 r.loadTextMs(), r.loadVisionMs(), Math.max(0, last(r.load()) - r.loadTextMs() - r.loadVisionMs())));
         lines.add("weights: text " + types(r.text().bytesByType())
                 + (r.visionFile() != null ? "; vision " + types(r.visionFile().bytesByType()) : ""));
+        if (r.decode() != null) {
+            lines.add(String.format(Locale.ROOT,
+                    "decode reads %.1f MiB of weights per token: %.1f GB/s at tg%d (compare with the memory read bandwidth)",
+                    r.text().decodeBytes() / 1048576.0, weightGbPerSecond(r), r.settings().genTokens()));
+        }
         lines.add(String.format(Locale.ROOT, "vector width: %s; %s",
                 r.vectorBits() > 0 ? r.vectorBits() + "-bit (FloatVector.SPECIES_PREFERRED)" : "unavailable",
                 r.kernels() != null ? r.kernels() : "kernels: (no KernelInfo in this build)"));
         lines.add(String.format(Locale.ROOT, "build: vlm4j %s, Java %s, %s; %d repetitions after 1 warm-up, seed %d",
                 VersionInfo.version(), r.jvm(), r.os(), r.settings().repetitions(), r.settings().seed()));
         return lines;
+    }
+
+    /** Weight bytes read per second while decoding: mean tg tok/s x {@link ModelFacts#decodeBytes}, in 10^9 B/s. */
+    static double weightGbPerSecond(BenchResult r) {
+        return r.decode().mean() * r.text().decodeBytes() / 1e9;
     }
 
     /** One JSON object (pretty-printed, keys stable) with means, per-run values and platform facts. */
@@ -94,6 +104,8 @@ public final class BenchReport {
         field(sb, "vision_ms_per_tile", mean(r.vision()));
         field(sb, "load_ms", mean(r.load()));
         field(sb, "peak_rss_mb", r.peakRssBytes().isPresent() ? num(r.peakRssBytes().getAsLong() / 1048576.0) : "null");
+        field(sb, "tg_weight_gb_s", r.decode() == null ? "null" : num(weightGbPerSecond(r)));
+        field(sb, "decode_weight_bytes", Long.toString(r.text().decodeBytes()));
         field(sb, "pp_tok_s_sd", sd(r.prefill()));
         field(sb, "tg_tok_s_sd", sd(r.decode()));
         field(sb, "vision_ms_per_tile_sd", sd(r.vision()));

@@ -16,9 +16,12 @@ import org.vlm4j.gguf.GgufTensorInfo;
  * llama-bench counts it), parameter count and the bytes held by each weight type.
  *
  * @param bytesByType tensor bytes per GGML type, largest first
+ * @param decodeBytes weight bytes one decoded token reads: every tensor except the token
+ *     embedding, of which only the token's row is read, unless the file has no {@code output.weight}
+ *     and the embedding doubles as the output head (then all of it)
  */
 public record ModelFacts(Path path, String architecture, long tensorBytes, long parameters,
-        Map<GgmlType, Long> bytesByType) {
+        Map<GgmlType, Long> bytesByType, long decodeBytes) {
 
     public ModelFacts {
         bytesByType = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(bytesByType));
@@ -40,7 +43,13 @@ public record ModelFacts(Path path, String architecture, long tensorBytes, long 
         for (Map.Entry<GgmlType, Long> e : entries) {
             ordered.put(e.getKey(), e.getValue());
         }
-        return new ModelFacts(f.path(), f.architecture().isEmpty() ? "?" : f.architecture(), bytes, params, ordered);
+        long decode = bytes;
+        if (f.hasTensor("token_embd.weight") && f.hasTensor("output.weight")) {
+            GgufTensorInfo e = f.tensor("token_embd.weight");
+            long rows = Math.max(1, e.elementCount() / Math.max(1, e.dim(0)));
+            decode -= e.byteSize() - e.byteSize() / rows; // one row of the embedding
+        }
+        return new ModelFacts(f.path(), f.architecture().isEmpty() ? "?" : f.architecture(), bytes, params, ordered, decode);
     }
 
     /** The type holding most bytes (what a file is usually called: "Q8_0"). */

@@ -97,6 +97,9 @@ class BenchCommandTest {
             assertTrue(j.get("peak_rss_mb").asDouble() > 1, r.out());
         }
         assertEquals(2, j.get("threads").asInt());
+        assertTrue(j.get("decode_weight_bytes").asLong() > 0, r.out());
+        assertEquals(j.get("tg_tok_s").asDouble() * j.get("decode_weight_bytes").asLong() / 1e9, j.get("tg_weight_gb_s").asDouble(),
+                1e-3 * j.get("tg_weight_gb_s").asDouble() + 1e-6, "weight traffic = tok/s x bytes per token");
         assertEquals(16, j.get("n_prompt").asInt());
         assertEquals(8, j.get("n_gen").asInt());
         assertEquals(16, j.get("context_size").asInt());

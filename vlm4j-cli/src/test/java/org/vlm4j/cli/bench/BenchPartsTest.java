@@ -12,6 +12,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlm4j.gguf.GgufFile;
+import org.vlm4j.gguf.GgufTensorInfo;
 import org.vlm4j.gguf.GgufFixtures;
 import org.vlm4j.model.internvit.InternVitConfig;
 import org.vlm4j.model.internvit.InternVitModel;
@@ -108,6 +109,33 @@ class BenchPartsTest {
             assertEquals("Q8_0", m.mainType());
             assertEquals("Q8_0+F32", m.typeList());
             assertEquals(m.tensorBytes(), m.bytesByType().values().stream().mapToLong(Long::longValue).sum());
+            // decode reads all weights but the embedding, of which one row (the tiny model: 4160 x 64 Q8_0 rows of
+            // 68 B, with a separate output.weight): 672,000 - 282,880 + 68
+            assertEquals(672000 - 282880 + 68, m.decodeBytes());
+            GgufTensorInfo e = f.tensor("token_embd.weight");
+            assertTrue(f.hasTensor("output.weight"));
+            assertEquals(m.tensorBytes() - e.byteSize() + e.byteSize() / e.dim(1), m.decodeBytes());
+            assertTrue(m.decodeBytes() < m.tensorBytes());
+        }
+    }
+
+    /** Without output.weight the embedding is the output head: a decoded token reads all of it. */
+    @Test
+    void tiedEmbeddingCountsWholeForDecode() throws Exception {
+        Path p = tmp.resolve("tied.gguf");
+        try (org.vlm4j.gguf.GgufWriter w = org.vlm4j.gguf.GgufWriter.create(p)) {
+            w.putString("general.architecture", "qwen3");
+            w.addTensor("token_embd.weight", org.vlm4j.gguf.GgmlType.F32, 8, 10);
+            w.addTensor("blk.0.ffn_up.weight", org.vlm4j.gguf.GgmlType.F32, 8, 4);
+            w.writeHeader();
+            w.writeTensorData(new byte[320], 0, 320);
+            w.writeTensorData(new byte[128], 0, 128);
+            w.finish();
+        }
+        try (GgufFile f = GgufFile.open(p)) {
+            ModelFacts m = ModelFacts.of(f);
+            assertEquals(448, m.tensorBytes());
+            assertEquals(448, m.decodeBytes());
         }
     }
 
