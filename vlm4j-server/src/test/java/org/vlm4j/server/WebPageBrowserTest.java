@@ -11,7 +11,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vlm4j.chat.VisionLanguageModel;
 
 /**
@@ -22,8 +21,13 @@ import org.vlm4j.chat.VisionLanguageModel;
  * property {@code vlm4j.chromium}.
  */
 class WebPageBrowserTest {
-    @TempDir
-    Path profile;
+    /**
+     * Chromium's profile. Not a JUnit {@code @TempDir}: JUnit deletes that once, right after the
+     * test, and Chromium's helper processes could still be writing into it (the CI run of
+     * 2026-11-28 10:10 failed on "Default" that way); {@link #stop} ends the whole process tree
+     * first, then {@link #deleteTree} retries for a few seconds.
+     */
+    private Path profile;
 
     static String chromium() {
         String p = System.getProperty("vlm4j.chromium");
@@ -42,6 +46,7 @@ class WebPageBrowserTest {
     void attachAskAndSeeTheStreamedAnswer() throws Exception {
         String browser = chromium();
         assumeTrue(browser != null, "no chromium installed");
+        profile = Files.createTempDirectory("vlm4j-chromium-");
         try (VisionLanguageModel model = TestSupport.loadModel();
                 VlmServer server = VlmServer.start(TestSupport.config(), model)) {
             Process chrome = new ProcessBuilder(browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -82,10 +87,46 @@ class WebPageBrowserTest {
                     assertTrue(Files.size(png) > 1000);
                 }
             } finally {
-                chrome.destroy();
-                if (!chrome.waitFor(10, TimeUnit.SECONDS)) {
-                    chrome.destroyForcibly();
+                stop(chrome);
+            }
+        } finally {
+            deleteTree(profile);
+        }
+    }
+
+    /** Ends Chromium and every process it started (renderers, GPU, crash handler), waiting for each. */
+    static void stop(Process chrome) throws InterruptedException {
+        List<ProcessHandle> tree = new java.util.ArrayList<>(chrome.descendants().toList());
+        chrome.destroy();
+        tree.forEach(ProcessHandle::destroy);
+        if (!chrome.waitFor(10, TimeUnit.SECONDS)) {
+            chrome.destroyForcibly();
+        }
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** Deletes a directory tree, retrying for up to 5 s while something still writes into it. */
+    static void deleteTree(Path dir) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
                 }
+                return;
+            } catch (java.nio.file.NoSuchFileException gone) {
+                return;
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
             }
         }
     }
