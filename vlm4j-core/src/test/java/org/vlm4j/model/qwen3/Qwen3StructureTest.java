@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.vlm4j.gguf.GgmlType;
 import org.vlm4j.gguf.GgufFile;
 import org.vlm4j.gguf.GgufFormatException;
@@ -20,8 +22,8 @@ import org.vlm4j.tensor.WorkerPool;
 /**
  * Loading: hyper-parameters from metadata, clear errors for missing/mis-shaped tensors and bad
  * metadata, and the layouts without a golden (Qwen2 with q/k/v biases and no q/k norm; tied output
- * head) checked against a naive double-precision reference that is itself checked against
- * llama.cpp.
+ * head; F16 and BF16 weights) checked against a naive double-precision reference that is itself
+ * checked against llama.cpp.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class Qwen3StructureTest {
@@ -167,6 +169,35 @@ class Qwen3StructureTest {
         GgufFile f = GgufTestWriter.copyOf(tiny).remove("output.weight").toFile("tied.gguf");
         Qwen3Model m = Qwen3Model.load(f);
         assertTrue(m.tiedOutput());
+        assertNoDifference(f, m);
+    }
+
+    /**
+     * F16 and BF16 text weights (every 2-D tensor of the tiny model re-encoded): the prefill's GEMM
+     * panels and the decode's four-row float kernels against the reference on the same weights.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
+    void halfPrecisionWeightsMatchReference(GgmlType type) {
+        GgufTestWriter g = GgufTestWriter.copyOf(tiny);
+        int converted = 0;
+        for (GgufTestWriter.Tensor t : java.util.List.copyOf(g.tensors)) {
+            if (t.shape().length != 2 || t.type() != GgmlType.F32) {
+                continue;
+            }
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(t.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(t.data().length / 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (in.hasRemaining()) {
+                float v = in.getFloat();
+                out.putShort(type == GgmlType.F16 ? Float.floatToFloat16(v) : org.vlm4j.tensor.Quantizer.toBF16(v));
+            }
+            g.replace(t.name(), new GgufTestWriter.Tensor(t.name(), t.shape(), type, out.array()));
+            converted++;
+        }
+        assertTrue(converted >= 2 * 7 + 2, "q/k/v/o/gate/up/down of both layers, the embedding and the head: " + converted);
+        GgufFile f = g.toFile("tiny-" + type + ".gguf");
+        Qwen3Model m = Qwen3Model.load(f);
+        assertEquals(type, f.tensor("output.weight").type());
         assertNoDifference(f, m);
     }
 
