@@ -43,18 +43,11 @@ final class BenchData {
      * rows at once): the baseline of the four-row benchmarks.
      */
     static float[] matVecOneRowAtATime(WorkerPool pool, WeightMatrix w, float[] x, QuantizedActivations qa, float[] out) {
-        if (!MatOps.usesQuantizedActivations(w)) { // F32/F16/BF16: the f32 dot, row by row
-            pool.forRange(w.rows(), 16, (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    out[r] = w.dot(r, x, 0);
-                }
-            });
-            return out;
-        }
-        QuantizedActivations a = qa.quantize(x, 0, w.cols());
+        // Q8_0/Q4_0: int8 activations; F32/F16/BF16: the f32 dot
+        QuantizedActivations a = MatOps.usesQuantizedActivations(w) ? qa.quantize(x, 0, w.cols()) : null;
         pool.forRange(w.rows(), 16, (s, e) -> {
             for (int r = s; r < e; r++) {
-                out[r] = w.dot(r, a);
+                out[r] = a != null ? w.dot(r, a) : w.dot(r, x, 0);
             }
         });
         return out;

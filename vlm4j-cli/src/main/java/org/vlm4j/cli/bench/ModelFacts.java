@@ -46,8 +46,7 @@ public record ModelFacts(Path path, String architecture, long tensorBytes, long 
         long decode = bytes;
         if (f.hasTensor("token_embd.weight") && f.hasTensor("output.weight")) {
             GgufTensorInfo e = f.tensor("token_embd.weight");
-            long rows = Math.max(1, e.elementCount() / Math.max(1, e.dim(0)));
-            decode -= e.byteSize() - e.byteSize() / rows; // one row of the embedding
+            decode -= e.byteSize() - e.type().byteSize(e.dim(0)); // all but one row of the embedding
         }
         return new ModelFacts(f.path(), f.architecture().isEmpty() ? "?" : f.architecture(), bytes, params, ordered, decode);
     }
