@@ -60,6 +60,11 @@ final class QuantVectors {
     // Every kernel is one flat method on purpose: a helper that returns a vector is only free if
     // C2 inlines it, and these methods are big enough that it often does not ("callee is too
     // large", NodeCountInliningCutoff), which boxes every vector and costs 2-3x.
+    //
+    // The block sums start from the first step's value ("j == 0 ? t : s.add(t)"), not from zero:
+    // C2 folds the test once the constant-trip step loop is unrolled, but it kept "zero + t" as a
+    // vpxor and a vpaddd per row and block, and with them the four-row kernels spilled three of
+    // their four accumulators to the stack in every block (AVX2, seen in the generated code).
 
     // ---- Q8_0, float path
 
@@ -172,7 +177,8 @@ final class QuantVectors {
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE).convertShape(B2S, QS, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j + QSL, LE).convertShape(B2S, QS, 0);
                 IntVector v = w0.mul(ShortVector.fromArray(QS, qa, a + j)).add(w1.mul(ShortVector.fromArray(QS, qa, a + j + QSL))).reinterpretAsInts();
-                isum = isum.add(v.lanewise(ASHR, 16)).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t = v.lanewise(ASHR, 16).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                isum = j == 0 ? t : isum.add(t);
             }
             float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
@@ -193,7 +199,8 @@ final class QuantVectors {
                 ShortVector q = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE).convertShape(B2S, QS, 0);
                 IntVector v = q.and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + j))
                         .add(q.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + 16 + j))).reinterpretAsInts();
-                isum = isum.add(v.lanewise(ASHR, 16)).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t = v.lanewise(ASHR, 16).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                isum = j == 0 ? t : isum.add(t);
             }
             float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
@@ -235,19 +242,23 @@ final class QuantVectors {
                 IntVector v0 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
                         .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
                         .reinterpretAsInts();
-                s0 = s0.add(v0.lanewise(ASHR, 16)).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t0 = v0.lanewise(ASHR, 16).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s0 = j == 0 ? t0 : s0.add(t0);
                 IntVector v1 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
                         .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
                         .reinterpretAsInts();
-                s1 = s1.add(v1.lanewise(ASHR, 16)).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t1 = v1.lanewise(ASHR, 16).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s1 = j == 0 ? t1 : s1.add(t1);
                 IntVector v2 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
                         .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
                         .reinterpretAsInts();
-                s2 = s2.add(v2.lanewise(ASHR, 16)).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t2 = v2.lanewise(ASHR, 16).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s2 = j == 0 ? t2 : s2.add(t2);
                 IntVector v3 = ((ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(B2S, QS, 0)).mul(x0)
                         .add(((ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j + QSL, LE).convertShape(B2S, QS, 0)).mul(x1))
                         .reinterpretAsInts();
-                s3 = s3.add(v3.lanewise(ASHR, 16)).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t3 = v3.lanewise(ASHR, 16).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s3 = j == 0 ? t3 : s3.add(t3);
             }
             float d = da[ab0 + b];
             long so = 34L * b;
@@ -290,19 +301,23 @@ final class QuantVectors {
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(B2S, QS, 0);
                 IntVector v0 = w0.and((short) 0x0F).sub((short) 8).mul(xl)
                         .add(w0.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
-                s0 = s0.add(v0.lanewise(ASHR, 16)).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t0 = v0.lanewise(ASHR, 16).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s0 = j == 0 ? t0 : s0.add(t0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(B2S, QS, 0);
                 IntVector v1 = w1.and((short) 0x0F).sub((short) 8).mul(xl)
                         .add(w1.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
-                s1 = s1.add(v1.lanewise(ASHR, 16)).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t1 = v1.lanewise(ASHR, 16).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s1 = j == 0 ? t1 : s1.add(t1);
                 ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(B2S, QS, 0);
                 IntVector v2 = w2.and((short) 0x0F).sub((short) 8).mul(xl)
                         .add(w2.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
-                s2 = s2.add(v2.lanewise(ASHR, 16)).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t2 = v2.lanewise(ASHR, 16).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s2 = j == 0 ? t2 : s2.add(t2);
                 ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(B2S, QS, 0);
                 IntVector v3 = w3.and((short) 0x0F).sub((short) 8).mul(xl)
                         .add(w3.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
-                s3 = s3.add(v3.lanewise(ASHR, 16)).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector t3 = v3.lanewise(ASHR, 16).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                s3 = j == 0 ? t3 : s3.add(t3);
             }
             float d = da[ab0 + b];
             long so = 18L * b;
