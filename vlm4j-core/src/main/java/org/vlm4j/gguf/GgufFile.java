@@ -45,6 +45,31 @@ public final class GgufFile implements AutoCloseable {
     static final int MAX_DIMS = 4;
     static final int MAX_ARRAY_NESTING = 4;
 
+    static {
+        preloadHeapSegmentClasses();
+    }
+
+    /**
+     * Loads every heap {@link MemorySegment} implementation class before a file is mapped, so
+     * before the JIT compiles code that reads mapped weights. While no heap segment class is
+     * loaded, C2 may take the native segment class for the only concrete one and compile the
+     * parser and the kernels on that assumption; loading one later deoptimizes all of them at once.
+     * The Vector API's interpreted fallback of a reinterpret wraps a {@code byte[]} in a heap
+     * segment, so its first call (in the vision softmax, two seconds into a one-shot picture
+     * question) loaded {@code HeapMemorySegmentImpl$OfByte} and deoptimized 18 of vlm4j's compiled
+     * methods, the GEMM driver among them, in the middle of the vision encoder
+     * ({@code -Xlog:dependencies=debug} shows the failed class-hierarchy dependencies).
+     */
+    private static void preloadHeapSegmentClasses() {
+        MemorySegment.ofArray(new byte[0]);
+        MemorySegment.ofArray(new short[0]);
+        MemorySegment.ofArray(new char[0]);
+        MemorySegment.ofArray(new int[0]);
+        MemorySegment.ofArray(new float[0]);
+        MemorySegment.ofArray(new long[0]);
+        MemorySegment.ofArray(new double[0]);
+    }
+
     private final Path path;
     private final Arena arena;
     private final MemorySegment segment;
