@@ -244,10 +244,10 @@ abstract class KvCache implements AutoCloseable {
     }
 
     /**
-     * Points {@code sc.src/srcOff} at f32 keys of positions {@code [jb, jb + nk)} of one kv head
+     * Fills {@code sc.kt} with the f32 keys of positions {@code [jb, jb + nk)} of one kv head
      * ({@code jb} a multiple of {@link #KEY_BLOCK}, {@code nk <= KEY_BLOCK}) in the page's tiled
      * layout: key {@code j}, dimension {@code d} at
-     * {@code src[srcOff + ((j / T) * headDim + d) * T + j % T]} with {@code T =}
+     * {@code kt[((j / T) * headDim + d) * T + j % T]} with {@code T =}
      * {@link AttentionKernels#KEY_TILE}, readable for {@code j < nk} rounded up to a tile (positions
      * past the last stored one hold zeros or stale keys).
      */
@@ -257,8 +257,6 @@ abstract class KvCache implements AutoCloseable {
         int t = AttentionKernels.KEY_TILE;
         int tiles = (nk + t - 1) / t;
         load(page, keyOffset(pw, kvHead, 0, 0) * valueBytes, sc.kt, 0, tiles * headDim * t);
-        sc.src = sc.kt;
-        sc.srcOff = 0;
     }
 
     /**
@@ -271,16 +269,13 @@ abstract class KvCache implements AutoCloseable {
     }
 
     /**
-     * Points {@code sc.src/srcOff/srcStride} at f32 values of positions {@code [jb, jb + nk)}: value
-     * {@code j}, dimension {@code d} at {@code src[srcOff + j * srcStride + d]}.
+     * Fills {@code sc.v} with the f32 values of positions {@code [jb, jb + nk)}: value {@code j},
+     * dimension {@code d} at {@code v[j * headDim + d]}.
      */
     final void valueBlock(int layer, int kvHead, int jb, int nk, Scratch sc) {
         MemorySegment page = storedPage(layer, jb);
         int pw = pageWidth(jb / KEY_BLOCK);
         load(page, valueOffset(pw, 0, kvHead), sc.v, 0, nk * headDim);
-        sc.src = sc.v;
-        sc.srcOff = 0;
-        sc.srcStride = headDim;
     }
 
     /** Per-thread scratch for {@link #attend} with up to {@code maxRows} query rows. */
@@ -315,7 +310,7 @@ abstract class KvCache implements AutoCloseable {
         for (int jb = 0; jb < nMax; jb += KEY_BLOCK) {
             int nk = Math.min(KEY_BLOCK, nMax - jb);
             keyBlock(layer, kvHead, jb, nk, sc);
-            AttentionKernels.scores(qp, rows, hd, sc.src, sc.srcOff, nk, s, jb, ss);
+            AttentionKernels.scores(qp, rows, hd, sc.kt, 0, nk, s, jb, ss);
         }
         for (int t = 0; t < tokens; t++) {
             int n = p0 + t + 1;
@@ -330,7 +325,7 @@ abstract class KvCache implements AutoCloseable {
         for (int jb = 0; jb < nMax; jb += KEY_BLOCK) {
             int nk = Math.min(KEY_BLOCK, nMax - jb);
             valueBlock(layer, kvHead, jb, nk, sc);
-            AttentionKernels.accumulate(s, jb, ss, rows, nk, sc.src, sc.srcOff, sc.srcStride, acc, hd);
+            AttentionKernels.accumulate(s, jb, ss, rows, nk, sc.v, 0, hd, acc, hd);
         }
         for (int t = 0; t < tokens; t++) {
             for (int g = 0; g < group; g++) {
@@ -340,7 +335,7 @@ abstract class KvCache implements AutoCloseable {
         Reference.reachabilityFence(this);
     }
 
-    /** Scratch buffers of one attention worker, and the block view handed out by the cache. */
+    /** Scratch buffers of one attention worker; {@link #keyBlock} and {@link #valueBlock} fill {@code kt} and {@code v}. */
     static final class Scratch {
         final float[] q;
         final float[] s;
@@ -348,9 +343,6 @@ abstract class KvCache implements AutoCloseable {
         final float[] o;
         final float[] kt;
         final float[] v;
-        float[] src;
-        int srcOff;
-        int srcStride;
 
         Scratch(int maxRows, int headDim, int paddedCapacity) {
             q = new float[maxRows * headDim];
