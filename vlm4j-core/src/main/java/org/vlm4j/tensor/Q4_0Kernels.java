@@ -70,7 +70,7 @@ final class Q4_0Kernels extends TypeKernels {
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
         checkQuantized(a, aOff, n);
         if (Simd.ENABLED) {
-            return QuantVectors.dotQ4Int(w, offset, a.quants(), a.scales(), aOff, n);
+            return QuantVectors.dotQ4Int(w, offset, a.quants(), a.nibbleTerms(), a.scales(), aOff, n);
         }
         return dotQuantizedReference(w, offset, a, aOff, n);
     }
@@ -80,7 +80,7 @@ final class Q4_0Kernels extends TypeKernels {
             int outStride) {
         checkQuantized(a, aOff, n);
         if (Simd.ENABLED) {
-            QuantVectors.dotQ4Int4(w, offset, stride, a.quants(), a.scales(), aOff, n, out, o, outStride);
+            QuantVectors.dotQ4Int4(w, offset, stride, a.quants(), a.nibbleTerms(), a.scales(), aOff, n, out, o, outStride);
             return;
         }
         super.dotQuantized4(w, offset, stride, a, aOff, n, out, o, outStride);

@@ -7,6 +7,7 @@ import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 import static org.vlm4j.tensor.V.BFL;
 import static org.vlm4j.tensor.V.B_F;
 import static org.vlm4j.tensor.V.B_F_PARTS;
@@ -106,12 +107,12 @@ final class QuantVectors {
 
     // ---- Q4_0, float path
     //
-    // Q4_0 nibbles: the 16 bytes of a block are widened first (to ints here, to shorts in the int8
-    // path) and the nibbles taken with and/shift in the wide lanes (sign extension does not touch
-    // the low byte's bits). Taking them in byte lanes needs a byte shift, which x86 does not have:
-    // the four-row int8 kernel ran at 7.4 G weights/s per core that way, 10.9 this way (probe, one
-    // core, 256 x 1024 in L2), and decode of a Q4_0 model on two cores went from ~20 to ~28 tok/s
-    // (BENCHMARKS.md).
+    // Q4_0 nibbles: the 16 bytes of a block are widened to ints first and the nibbles taken with
+    // and/shift in the wide lanes (sign extension does not touch the low byte's bits). Taking them
+    // in byte lanes needs a byte shift, which x86 does not have: the four-row int8 kernel ran at
+    // 7.4 G weights/s per core that way, 10.9 with widened lanes (probe, one core, 256 x 1024 in
+    // L2), and decode of a Q4_0 model on two cores went from ~20 to ~28 tok/s (BENCHMARKS.md). The
+    // int8 kernels below now avoid the high nibble's shift altogether.
 
     static float dotQ4Float(MemorySegment w, long off, float[] x, int xo, int n) {
         int nb = n / BLOCK;
@@ -186,8 +187,20 @@ final class QuantVectors {
         return acc.reduceLanes(ADD);
     }
 
-    /** Q4_0 row times quantized activations, as {@link #dotQ8Int}. */
-    static float dotQ4Int(MemorySegment w, long off, short[] qa, float[] da, int ao, int n) {
+    // Q4_0 with integers: the weight byte is zero-extended and used whole, u = 16 hi + lo, with
+    // the activation terms a = 16 xl - xh and c = 128 (xl + xh) that QuantizedActivations keeps per
+    // block: lo a + u xh - c = 16 ((lo - 8) xl + (hi - 8) xh). That is one and, two multiplies, an
+    // add and a subtract per 16 bytes, against two ands, two subtracts, a shift and the same
+    // multiplies and add before: 16-bit vector shifts take their count from a register on AVX2 (C2
+    // moves it there every time) and the two constants of the - 8 no longer hold registers. A
+    // token-sized set of Q4_0 matrices on two threads went from 37.6-39.6 to 32.5-32.9 ms (probe,
+    // BENCHMARKS.md). The result is sixteen times the exact pair sum, at most 16 x 2 x 8 x 127 =
+    // 32512, so it fits a short although the products before the subtraction may wrap (16-bit
+    // arithmetic is exact modulo 2^16); the block scale takes the 1/16 back, exactly (a power of
+    // two), so the sums and the floats equal those of the plain formula.
+
+    /** Q4_0 row times quantized activations, as {@link #dotQ8Int}; {@code t} is {@link QuantizedActivations#nibbleTerms()}. */
+    static float dotQ4Int(MemorySegment w, long off, short[] qa, short[] t, float[] da, int ao, int n) {
         int nb = n / BLOCK;
         int ab0 = ao / BLOCK;
         FloatVector acc = FloatVector.zero(QF);
@@ -196,13 +209,13 @@ final class QuantVectors {
             int a = ao + BLOCK * b;
             IntVector isum = IntVector.zero(QI);
             for (int j = 0; j < BLOCK / 2; j += QSL) {
-                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE).convertShape(B2S, QS, 0);
-                IntVector v = q.and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + j))
-                        .add(q.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(QS, qa, a + 16 + j))).reinterpretAsInts();
-                IntVector t = v.lanewise(ASHR, 16).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
-                isum = j == 0 ? t : isum.add(t);
+                ShortVector u = (ShortVector) ByteVector.fromMemorySegment(QB, w, o + 2 + j, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                IntVector v = u.and((short) 0x0F).mul(ShortVector.fromArray(QS, t, a + j)).add(u.mul(ShortVector.fromArray(QS, qa, a + 16 + j)))
+                        .sub(ShortVector.fromArray(QS, t, a + 16 + j)).reinterpretAsInts();
+                IntVector s = v.lanewise(ASHR, 16).add(v.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                isum = j == 0 ? s : isum.add(s);
             }
-            float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
+            float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * (da[ab0 + b] * 0.0625f);
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
         }
         return acc.reduceLanes(ADD);
@@ -278,7 +291,7 @@ final class QuantVectors {
     }
 
     /** {@link #dotQ4Int} of four rows {@code stride} bytes apart, as {@link #dotQ8Int4}. */
-    static void dotQ4Int4(MemorySegment w, long off, long stride, short[] qa, float[] da, int ao, int n, float[] out, int o, int outStride) {
+    static void dotQ4Int4(MemorySegment w, long off, long stride, short[] qa, short[] t, float[] da, int ao, int n, float[] out, int o, int outStride) {
         int nb = n / BLOCK;
         int ab0 = ao / BLOCK;
         long off1 = off + stride;
@@ -296,30 +309,27 @@ final class QuantVectors {
             IntVector s2 = IntVector.zero(QI);
             IntVector s3 = IntVector.zero(QI);
             for (int j = 0; j < BLOCK / 2; j += QSL) {
-                ShortVector xl = ShortVector.fromArray(QS, qa, a + j);
+                ShortVector ta = ShortVector.fromArray(QS, t, a + j);
+                ShortVector tc = ShortVector.fromArray(QS, t, a + 16 + j);
                 ShortVector xh = ShortVector.fromArray(QS, qa, a + 16 + j);
-                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(B2S, QS, 0);
-                IntVector v0 = w0.and((short) 0x0F).sub((short) 8).mul(xl)
-                        .add(w0.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
+                ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off + bo + j, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                IntVector v0 = u0.and((short) 0x0F).mul(ta).add(u0.mul(xh)).sub(tc).reinterpretAsInts();
                 IntVector t0 = v0.lanewise(ASHR, 16).add(v0.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 s0 = j == 0 ? t0 : s0.add(t0);
-                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(B2S, QS, 0);
-                IntVector v1 = w1.and((short) 0x0F).sub((short) 8).mul(xl)
-                        .add(w1.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
+                ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off1 + bo + j, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                IntVector v1 = u1.and((short) 0x0F).mul(ta).add(u1.mul(xh)).sub(tc).reinterpretAsInts();
                 IntVector t1 = v1.lanewise(ASHR, 16).add(v1.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 s1 = j == 0 ? t1 : s1.add(t1);
-                ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(B2S, QS, 0);
-                IntVector v2 = w2.and((short) 0x0F).sub((short) 8).mul(xl)
-                        .add(w2.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
+                ShortVector u2 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off2 + bo + j, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                IntVector v2 = u2.and((short) 0x0F).mul(ta).add(u2.mul(xh)).sub(tc).reinterpretAsInts();
                 IntVector t2 = v2.lanewise(ASHR, 16).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 s2 = j == 0 ? t2 : s2.add(t2);
-                ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(B2S, QS, 0);
-                IntVector v3 = w3.and((short) 0x0F).sub((short) 8).mul(xl)
-                        .add(w3.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(xh)).reinterpretAsInts();
+                ShortVector u3 = (ShortVector) ByteVector.fromMemorySegment(QB, w, off3 + bo + j, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                IntVector v3 = u3.and((short) 0x0F).mul(ta).add(u3.mul(xh)).sub(tc).reinterpretAsInts();
                 IntVector t3 = v3.lanewise(ASHR, 16).add(v3.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 s3 = j == 0 ? t3 : s3.add(t3);
             }
-            float d = da[ab0 + b];
+            float d = da[ab0 + b] * 0.0625f;
             long so = 18L * b;
             float d0 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off + so, LE).lane(0)) * d;
             float d1 = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, off1 + so, LE).lane(0)) * d;

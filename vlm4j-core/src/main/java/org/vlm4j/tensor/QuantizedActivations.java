@@ -20,6 +20,13 @@ package org.vlm4j.tensor;
  * A block of zeros has scale 0 and all-zero quants. The values are kept widened to shorts,
  * the form the vector kernels consume.
  *
+ * <p>For Q4_0 weights each block also gets two derived 16-bit vectors ({@link #nibbleTerms()}),
+ * so that the kernel can use a zero-extended weight byte {@code u = 16 hi + lo} whole: with
+ * {@code xl = q[j]}, {@code xh = q[j + 16]} (j < 16), {@code a = 16 xl - xh} and
+ * {@code c = 128 (xl + xh)},
+ * {@code lo a + u xh - c = 16 ((lo - 8) xl + (hi - 8) xh)}, sixteen times the pair's exact
+ * product sum. Both fit in a short ({@code |a| <= 2159}, {@code |c| <= 32512}).
+ *
  * <p>Not thread-safe for writing; any number of threads may read it while nobody quantizes.
  */
 public final class QuantizedActivations {
@@ -28,6 +35,8 @@ public final class QuantizedActivations {
 
     private short[] q;
     private float[] d;
+    /** Per block: {@code 16 q[j] - q[j + 16]} at j, {@code 128 (q[j] + q[j + 16])} at j + 16 (j < 16). */
+    private short[] t;
     private int length;
 
     /** Storage for up to {@code capacity} values (grows on demand in {@link #quantize}). */
@@ -37,6 +46,7 @@ public final class QuantizedActivations {
         }
         int c = (capacity + BLOCK - 1) / BLOCK * BLOCK;
         q = new short[c];
+        t = new short[c];
         d = new float[c / BLOCK];
     }
 
@@ -48,6 +58,7 @@ public final class QuantizedActivations {
         java.util.Objects.checkFromIndexSize(off, n, x.length);
         if (q.length < n) {
             q = new short[n];
+            t = new short[n];
             d = new float[n / BLOCK];
         }
         for (int b = 0; b < n / BLOCK; b++) {
@@ -61,6 +72,12 @@ public final class QuantizedActivations {
             int qo = b * BLOCK;
             for (int j = 0; j < BLOCK; j++) {
                 q[qo + j] = (short) Math.rint(x[o + j] * id);
+            }
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int xl = q[qo + j];
+                int xh = q[qo + BLOCK / 2 + j];
+                t[qo + j] = (short) (16 * xl - xh);
+                t[qo + BLOCK / 2 + j] = (short) (128 * (xl + xh));
             }
         }
         length = n;
@@ -96,5 +113,10 @@ public final class QuantizedActivations {
 
     float[] scales() {
         return d;
+    }
+
+    /** The Q4_0 kernels' per-block terms (see the class comment). */
+    short[] nibbleTerms() {
+        return t;
     }
 }
