@@ -107,6 +107,67 @@ class QuantKernelsTest {
     }
 
     /**
+     * The Q4_0 int8 kernels sum sixteen times each pair of products in a 16-bit lane (see
+     * {@code QuantVectors}); the true value is at most 16 x 2 x 8 x 127 = 32512, and the products
+     * before the last subtraction wrap. Rows at and near that bound (every nibble 0, i.e. -8, or
+     * 15, i.e. 7, against activations of +-127, alone and mixed) must still give the exact sum,
+     * one row at a time and four rows at once.
+     */
+    @Test
+    void q4IntegerSumsAtTheSixteenBitBoundAreExact() {
+        TypeKernels k = TypeKernels.of(GgmlType.Q4_0);
+        int n = 64;
+        int rows = 8;
+        long rb = GgmlType.Q4_0.byteSize(n);
+        int[] bytes = {0x00, 0xFF, 0x0F, 0xF0, 0x00, 0x80, 0x08, 0x77};
+        MemorySegment w = Arena.ofAuto().allocate(rows * rb);
+        for (int row = 0; row < rows; row++) {
+            for (int b = 0; b < n / 32; b++) {
+                long o = row * rb + b * 18L;
+                w.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(1f));
+                for (int j = 0; j < 16; j++) {
+                    // row 4 alternates the two extremes byte by byte
+                    int v = row == 4 ? (j % 2 == 0 ? 0x00 : 0xFF) : bytes[row];
+                    w.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) v);
+                }
+            }
+        }
+        for (float[] x : new float[][] {filled(n, -127f), filled(n, 127f), alternating(n)}) {
+            QuantizedActivations qa = new QuantizedActivations(n).quantize(x, 0, n);
+            float[] four = new float[rows];
+            k.dotQuantized4(w, 0, rb, qa, 0, n, four, 0, 1);
+            k.dotQuantized4(w, 4 * rb, rb, qa, 0, n, four, 4, 1);
+            float[] wf = new float[n];
+            for (int row = 0; row < rows; row++) {
+                k.dequantizeReference(w, row * rb, wf, 0, n);
+                long exact = 0;
+                for (int i = 0; i < n; i++) {
+                    exact += (long) wf[i] * (long) x[i];
+                }
+                assertEquals((float) exact, k.dotQuantized(w, row * rb, qa, 0, n), "row " + row + ", x[0] = " + x[0]);
+                assertEquals((float) exact, four[row], "four-row kernel, row " + row + ", x[0] = " + x[0]);
+            }
+        }
+        // the bound itself is reached: nibbles of -8 against -127 give 16 * 2 * 8 * 127 per lane
+        QuantizedActivations qa = new QuantizedActivations(n).quantize(filled(n, -127f), 0, n);
+        assertEquals(2 * 32 * 8 * 127f, k.dotQuantized(w, 0, qa, 0, n));
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, v);
+        return x;
+    }
+
+    private static float[] alternating(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i / 3) % 2 == 0 ? 127f : -127f;
+        }
+        return x;
+    }
+
+    /**
      * Each block's f16 scale is read from its own two bytes whatever its class: the blocks of four
      * rows get different scales (normal, negative, subnormal, zero, negative zero, the largest), in
      * a different order per row, and every fast kernel (dequantize, float dot, int8 dot, four-row
