@@ -65,6 +65,29 @@ class QuantizedActivationsTest {
         }
     }
 
+    /** The Q4_0 kernels' per-block terms follow every quantize, also after the storage grew. */
+    @Test
+    void nibbleTermsAreDerivedFromEachBlocksQuants() {
+        SplittableRandom r = new SplittableRandom(9);
+        QuantizedActivations qa = new QuantizedActivations(32);
+        for (int n : new int[] {32, 96, 2048}) {
+            float[] x = TestData.gaussian(r, n, 2.0);
+            x[0] = -50f; // a -127 in block 0, paired with the value 16 places on
+            x[16] = -50f;
+            qa.quantize(x, 0, n);
+            short[] t = qa.nibbleTerms();
+            for (int b = 0; b < n / 32; b++) {
+                for (int j = 0; j < 16; j++) {
+                    int xl = qa.quant(32 * b + j);
+                    int xh = qa.quant(32 * b + 16 + j);
+                    assertEquals(16 * xl - xh, t[32 * b + j], "a, block " + b + " j " + j);
+                    assertEquals(128 * (xl + xh), t[32 * b + 16 + j], "c, block " + b + " j " + j);
+                }
+            }
+        }
+        assertEquals(-127 * 256, qa.nibbleTerms()[16], "c at its bound, -32512, is kept exactly");
+    }
+
     @Test
     void rejectsBadLengthsAndIndices() {
         QuantizedActivations qa = new QuantizedActivations(64);
