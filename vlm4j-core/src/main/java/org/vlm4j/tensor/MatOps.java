@@ -1,5 +1,7 @@
 package org.vlm4j.tensor;
 
+import org.vlm4j.gguf.GgmlType;
+
 /**
  * Matrix products of weights with f32 activations, parallel on a {@link WorkerPool}.
  *
@@ -33,11 +35,16 @@ public final class MatOps {
         return w.kernels().supportsQuantizedDot() && KernelInfo.quantizedDot(w.type()) == KernelInfo.QuantizedDot.INT8;
     }
 
+    /** Whether {@link #matVec} of {@code w} needs the Q4_0 terms of {@link QuantizedActivations}. */
+    public static boolean usesNibbleTerms(WeightMatrix w) {
+        return w.type() == GgmlType.Q4_0 && usesQuantizedActivations(w);
+    }
+
     /** {@code out[outOff + r] = W[r] . x[xOff ..]} for every row r (one token). */
     public static void matVec(WorkerPool pool, WeightMatrix w, float[] x, int xOff, float[] out, int outOff) {
         checkVec(w, x, xOff, out, outOff);
         if (usesQuantizedActivations(w)) {
-            QuantizedActivations qa = QA.get().quantize(x, xOff, w.cols());
+            QuantizedActivations qa = QA.get().quantize(x, xOff, w.cols(), usesNibbleTerms(w));
             matVec(pool, w, qa, out, outOff);
             return;
         }
@@ -66,6 +73,7 @@ public final class MatOps {
         }
         int total = 0;
         boolean quantize = false;
+        boolean nibbleTerms = false;
         int[] starts = new int[ws.length + 1];
         boolean[] int8 = new boolean[ws.length];
         for (int m = 0; m < ws.length; m++) {
@@ -75,10 +83,11 @@ public final class MatOps {
             }
             int8[m] = usesQuantizedActivations(ws[m]);
             quantize |= int8[m];
+            nibbleTerms |= usesNibbleTerms(ws[m]);
             total += ws[m].rows();
             starts[m + 1] = total;
         }
-        QuantizedActivations qa = quantize ? QA.get().quantize(x, xOff, ws[0].cols()) : null;
+        QuantizedActivations qa = quantize ? QA.get().quantize(x, xOff, ws[0].cols(), nibbleTerms) : null;
         int[] outOffs = new int[ws.length];
         pool.forRange(total, MATVEC_GRAIN, (start, end) -> stackedRows(ws, starts, int8, qa, x, xOff, outs, outOffs, start, end));
     }

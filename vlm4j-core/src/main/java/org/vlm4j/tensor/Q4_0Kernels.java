@@ -68,7 +68,7 @@ final class Q4_0Kernels extends TypeKernels {
 
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations a, int aOff, int n) {
-        checkQuantized(a, aOff, n);
+        checkNibbleTerms(a, aOff, n);
         if (Simd.ENABLED) {
             return QuantVectors.dotQ4Int(w, offset, a.quants(), a.nibbleTerms(), a.scales(), aOff, n);
         }
@@ -78,12 +78,19 @@ final class Q4_0Kernels extends TypeKernels {
     @Override
     public void dotQuantized4(MemorySegment w, long offset, long stride, QuantizedActivations a, int aOff, int n, float[] out, int o,
             int outStride) {
-        checkQuantized(a, aOff, n);
+        checkNibbleTerms(a, aOff, n);
         if (Simd.ENABLED) {
             QuantVectors.dotQ4Int4(w, offset, stride, a.quants(), a.nibbleTerms(), a.scales(), aOff, n, out, o, outStride);
             return;
         }
         super.dotQuantized4(w, offset, stride, a, aOff, n, out, o, outStride);
+    }
+
+    private static void checkNibbleTerms(QuantizedActivations a, int aOff, int n) {
+        checkQuantized(a, aOff, n);
+        if (!a.hasNibbleTerms()) {
+            throw new IllegalArgumentException("activations were quantized without the Q4_0 terms (quantize(..., nibbleTerms = false))");
+        }
     }
 
     @Override

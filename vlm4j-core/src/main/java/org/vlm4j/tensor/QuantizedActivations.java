@@ -25,7 +25,9 @@ package org.vlm4j.tensor;
  * {@code xl = q[j]}, {@code xh = q[j + 16]} (j < 16), {@code a = 16 xl - xh} and
  * {@code c = 128 (xl + xh)},
  * {@code lo a + u xh - c = 16 ((lo - 8) xl + (hi - 8) xh)}, sixteen times the pair's exact
- * product sum. Both fit in a short ({@code |a| <= 2159}, {@code |c| <= 32512}).
+ * product sum. Both fit in a short ({@code |a| <= 2159}, {@code |c| <= 32512}). They cost about as
+ * much as the quantization itself, so {@link #quantize(float[], int, int, boolean)} can leave them
+ * out when no Q4_0 matrix reads the activations; the Q4_0 kernels then refuse them.
  *
  * <p>Not thread-safe for writing; any number of threads may read it while nobody quantizes.
  */
@@ -37,6 +39,7 @@ public final class QuantizedActivations {
     private float[] d;
     /** Per block: {@code 16 q[j] - q[j + 16]} at j, {@code 128 (q[j] + q[j + 16])} at j + 16 (j < 16). */
     private short[] t;
+    private boolean hasNibbleTerms;
     private int length;
 
     /** Storage for up to {@code capacity} values (grows on demand in {@link #quantize}). */
@@ -50,8 +53,16 @@ public final class QuantizedActivations {
         d = new float[c / BLOCK];
     }
 
-    /** Quantizes {@code x[off .. off+n)}; {@code n} must be a multiple of 32. */
+    /** Quantizes {@code x[off .. off+n)} for any weight type; {@code n} must be a multiple of 32. */
     public QuantizedActivations quantize(float[] x, int off, int n) {
+        return quantize(x, off, n, true);
+    }
+
+    /**
+     * Quantizes {@code x[off .. off+n)}, with the Q4_0 terms only when {@code nibbleTerms} (Q8_0
+     * weights do not need them).
+     */
+    public QuantizedActivations quantize(float[] x, int off, int n, boolean nibbleTerms) {
         if (n % BLOCK != 0) {
             throw new IllegalArgumentException("activation length " + n + " is not a multiple of " + BLOCK);
         }
@@ -73,7 +84,7 @@ public final class QuantizedActivations {
             for (int j = 0; j < BLOCK; j++) {
                 q[qo + j] = (short) Math.rint(x[o + j] * id);
             }
-            for (int j = 0; j < BLOCK / 2; j++) {
+            for (int j = 0; nibbleTerms && j < BLOCK / 2; j++) {
                 int xl = q[qo + j];
                 int xh = q[qo + BLOCK / 2 + j];
                 t[qo + j] = (short) (16 * xl - xh);
@@ -81,6 +92,7 @@ public final class QuantizedActivations {
             }
         }
         length = n;
+        hasNibbleTerms = nibbleTerms;
         return this;
     }
 
@@ -113,6 +125,11 @@ public final class QuantizedActivations {
 
     float[] scales() {
         return d;
+    }
+
+    /** Whether the last {@link #quantize} also computed the Q4_0 terms. */
+    public boolean hasNibbleTerms() {
+        return hasNibbleTerms;
     }
 
     /** The Q4_0 kernels' per-block terms (see the class comment). */

@@ -285,6 +285,16 @@ class QuantKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> k.dotQuantized(w, 0, qa, 16, 32));
         assertThrows(IllegalArgumentException.class, () -> k.dotQuantized(w, 0, qa, 32, 64));
         assertThrows(UnsupportedOperationException.class, () -> TypeKernels.of(GgmlType.F16).dotQuantized(w, 0, qa, 0, 32));
+        // Q8_0 activations quantized without the Q4_0 terms serve Q8_0 but are refused by Q4_0
+        MemorySegment w4 = TestData.randomWeights(new SplittableRandom(2), GgmlType.Q4_0, 4, 64, 0);
+        QuantizedActivations plain = new QuantizedActivations(64).quantize(TestData.gaussian(new SplittableRandom(3), 64, 1.0), 0, 64, false);
+        assertEquals(false, plain.hasNibbleTerms());
+        assertEquals(k.dotQuantizedReference(w, 0, plain, 0, 64), k.dotQuantized(w, 0, plain, 0, 64), 1e-4f);
+        TypeKernels k4 = TypeKernels.of(GgmlType.Q4_0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k4.dotQuantized(w4, 0, plain, 0, 64));
+        assertTrue(e.getMessage().contains("Q4_0 terms"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> k4.dotQuantized4(w4, 0, 18L * 2, plain, 0, 64, new float[4], 0, 1));
+        assertEquals(true, plain.quantize(new float[64], 0, 64).hasNibbleTerms());
         assertEquals(false, TypeKernels.of(GgmlType.F32).supportsQuantizedDot());
     }
 }

@@ -78,11 +78,13 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         }
         int rows = 0;
         boolean any = false;
+        boolean nibbleTerms = false;
         for (int i = 0; i < mats.length; i++) {
             starts[i] = rows;
             rows += mats[i].rows();
             int8[i] = MatOps.usesQuantizedActivations(mats[i]);
             any |= int8[i];
+            nibbleTerms |= MatOps.usesNibbleTerms(mats[i]);
         }
         starts[mats.length] = rows;
         this.mats = mats;
@@ -93,7 +95,7 @@ final class FusedMatVec implements WorkerPool.ChunkTask {
         this.paired = paired;
         this.hook = hook;
         if (any) {
-            qa.quantize(x, xOff, mats[0].cols());
+            qa.quantize(x, xOff, mats[0].cols(), nibbleTerms);
         }
         int span = paired ? mats[0].rows() : rows; // the row space the chunks divide
         int target = Math.max(1, pool.threads() * 4);
