@@ -1,6 +1,7 @@
 package org.vlm4j.chat;
 
 import java.util.SplittableRandom;
+import org.vlm4j.tensor.Ops;
 
 /**
  * Chooses the next token from a logits vector according to a {@link SamplerConfig}. Keeps its
@@ -114,7 +115,7 @@ public final class Sampler {
             return argmax(logits, penalise); // degenerate logits (all -inf, NaN or +inf)
         }
         // 2. probabilities relative to the most likely token: p = exp(v - max) in (0, 1]
-        expInPlace(work, n, max);
+        Ops.expShifted(work, 0, n, max);
         int topK = config.topK() > 0 && config.topK() < n ? config.topK() : 0;
         float minRel = config.minP(); // p / p_max threshold; 0 keeps everything
         if (topK == 0 && config.topP() >= 1f) {
@@ -299,19 +300,6 @@ public final class Sampler {
         }
         histogramLo = cut(0, inBoundary - 1, above, target);
         return m;
-    }
-
-    /** {@code a[i] = exp(a[i] - max)} for {@code i < n}, vectorised. */
-    private static void expInPlace(float[] a, int n, float max) {
-        var sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        int i = 0;
-        for (int bound = n - sp.length(); i <= bound; i += sp.length()) {
-            jdk.incubator.vector.FloatVector.fromArray(sp, a, i).sub(max)
-                    .lanewise(jdk.incubator.vector.VectorOperators.EXP).intoArray(a, i);
-        }
-        for (; i < n; i++) {
-            a[i] = (float) Math.exp(a[i] - max);
-        }
     }
 
     /** Partially sorts {@code a[from, to)} so that {@code a[nth]} is in its sorted place. */

@@ -1,10 +1,15 @@
 package org.vlm4j.tensor;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.S2I;
 import static org.vlm4j.tensor.V.F;
+import static org.vlm4j.tensor.V.F_M2;
+import static org.vlm4j.tensor.V.F_M4;
+import static org.vlm4j.tensor.V.F_X16;
+import static org.vlm4j.tensor.V.F_X2;
+import static org.vlm4j.tensor.V.F_X4;
+import static org.vlm4j.tensor.V.F_X8;
 import static org.vlm4j.tensor.V.I;
 import static org.vlm4j.tensor.V.L;
 import static org.vlm4j.tensor.V.LE;
@@ -31,6 +36,10 @@ import jdk.incubator.vector.VectorOperators;
  * the JDK's own intrinsic sets the quiet bit, its Java code does not), at about ten vector
  * operations per L values. Bulk dequantization instead uses the hardware conversion that C2
  * auto-vectorizes (see {@link #dequantizeF16}).
+ *
+ * <p>The dot products sum their accumulators' lanes in the fixed order of {@link V}, not with
+ * {@code reduceLanes(ADD)}, so that they give the same bits interpreted and compiled (see
+ * {@code VectorOps}).
  */
 final class FloatTypeVectors {
     private FloatTypeVectors() {}
@@ -56,7 +65,12 @@ final class FloatTypeVectors {
         for (; i <= n - L; i += L) {
             a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
+        FloatVector sum = a0.add(a1).add(a2.add(a3));
+        sum = sum.add(sum.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        sum = sum.add(sum.rearrange(F_X4));
+        sum = L >= 8 ? sum.add(sum.rearrange(F_X8)) : sum;
+        sum = L == 16 ? sum.add(sum.rearrange(F_X16)) : sum;
+        float s = sum.lane(0);
         for (; i < n; i++) {
             s += w.get(F32, off + 4L * i) * x[xo + i];
         }
@@ -143,7 +157,11 @@ final class FloatTypeVectors {
             FloatVector v = bits.or(special).or(h.and(0x80000000)).reinterpretAsFloats();
             a0 = v.fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.reduceLanes(ADD);
+        a0 = a0.add(a0.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        a0 = a0.add(a0.rearrange(F_X4));
+        a0 = L >= 8 ? a0.add(a0.rearrange(F_X8)) : a0;
+        a0 = L == 16 ? a0.add(a0.rearrange(F_X16)) : a0;
+        float s = a0.lane(0);
         for (; i < n; i++) {
             s += Float.float16ToFloat(w.get(S16, off + 2L * i)) * x[xo + i];
         }
@@ -190,10 +208,16 @@ final class FloatTypeVectors {
         if (mag.reduceLanes(VectorOperators.MAX) >= 0x7C00) {
             return false;
         }
-        float s0 = a0.reduceLanes(ADD);
-        float s1 = a1.reduceLanes(ADD);
-        float s2 = a2.reduceLanes(ADD);
-        float s3 = a3.reduceLanes(ADD);
+        // the four rows' lanes summed in a fixed order, row r's sum to lane 0, L / 2, L / 4, 3 L / 4: see V
+        FloatVector c01 = a0.blend(a1, F_M2).add(a1.blend(a0, F_M2).rearrange(F_X2));
+        FloatVector c23 = a2.blend(a3, F_M2).add(a3.blend(a2, F_M2).rearrange(F_X2));
+        FloatVector e = c01.blend(c23, F_M4).add(c23.blend(c01, F_M4).rearrange(F_X4));
+        e = L >= 8 ? e.add(e.rearrange(F_X8)) : e;
+        e = L == 16 ? e.add(e.rearrange(F_X16)) : e;
+        float s0 = e.lane(0);
+        float s1 = e.lane(L / 2);
+        float s2 = e.lane(L / 4);
+        float s3 = e.lane(3 * L / 4);
         for (; i < n; i++) { // the exact scalar conversion: infinities and NaNs come out right here
             long b = 2L * i;
             float xi = x[xo + i];
@@ -238,7 +262,12 @@ final class FloatTypeVectors {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
             a0 = h.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).reduceLanes(ADD);
+        FloatVector sum = a0.add(a1);
+        sum = sum.add(sum.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        sum = sum.add(sum.rearrange(F_X4));
+        sum = L >= 8 ? sum.add(sum.rearrange(F_X8)) : sum;
+        sum = L == 16 ? sum.add(sum.rearrange(F_X16)) : sum;
+        float s = sum.lane(0);
         for (; i < n; i++) {
             s += Float.intBitsToFloat(w.get(S16, off + 2L * i) << 16) * x[xo + i];
         }
@@ -267,10 +296,16 @@ final class FloatTypeVectors {
             a3 = ((IntVector) ShortVector.fromMemorySegment(SH_L, w, off3 + b, LE).convertShape(S2I, I, 0)).lanewise(LSHL, 16)
                     .reinterpretAsFloats().fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(ADD);
-        float s1 = a1.reduceLanes(ADD);
-        float s2 = a2.reduceLanes(ADD);
-        float s3 = a3.reduceLanes(ADD);
+        // the four rows' lanes summed in a fixed order, row r's sum to lane 0, L / 2, L / 4, 3 L / 4: see V
+        FloatVector c01 = a0.blend(a1, F_M2).add(a1.blend(a0, F_M2).rearrange(F_X2));
+        FloatVector c23 = a2.blend(a3, F_M2).add(a3.blend(a2, F_M2).rearrange(F_X2));
+        FloatVector e = c01.blend(c23, F_M4).add(c23.blend(c01, F_M4).rearrange(F_X4));
+        e = L >= 8 ? e.add(e.rearrange(F_X8)) : e;
+        e = L == 16 ? e.add(e.rearrange(F_X16)) : e;
+        float s0 = e.lane(0);
+        float s1 = e.lane(L / 2);
+        float s2 = e.lane(L / 4);
+        float s3 = e.lane(3 * L / 4);
         for (; i < n; i++) {
             long b = 2L * i;
             float xi = x[xo + i];

@@ -8,7 +8,8 @@ package org.vlm4j.tensor;
  * <p>With the Vector API available these run vectorised ({@code VectorOps}); otherwise, and as the
  * test oracle, {@link OpsReference} has the same operations in plain scalar code. Results agree to
  * float rounding: reductions add in a different order (and in float rather than double), and
- * exponentials come from the Vector API's {@code EXP} instead of {@link Math#exp}.
+ * exponentials come from a polynomial within 2 ulps of {@link Math#exp}. The vectorised
+ * operations give the same bits whether they run compiled or interpreted (see {@code VectorOps}).
  */
 public final class Ops {
     private Ops() {}
@@ -37,6 +38,18 @@ public final class Ops {
             VectorOps.softmax(x, off, n);
         } else {
             OpsReference.softmax(x, off, n);
+        }
+    }
+
+    /**
+     * {@code x[i] = exp(x[i] - shift)} in place over {@code n} values (the unnormalised
+     * probabilities of a sampler, with {@code shift} the largest logit).
+     */
+    public static void expShifted(float[] x, int off, int n, float shift) {
+        if (Simd.ENABLED) {
+            VectorOps.expShifted(x, off, n, shift);
+        } else {
+            OpsReference.expShifted(x, off, n, shift);
         }
     }
 

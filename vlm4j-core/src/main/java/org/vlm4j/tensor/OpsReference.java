@@ -57,6 +57,13 @@ public final class OpsReference {
         }
     }
 
+    /** {@code x[i] = exp(x[i] - shift)} in place. */
+    public static void expShifted(float[] x, int off, int n, float shift) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - shift);
+        }
+    }
+
     /** {@code x / (1 + e^-x)}. */
     public static float silu(float x) {
         return (float) (x / (1.0 + Math.exp(-x)));

@@ -1,6 +1,5 @@
 package org.vlm4j.tensor;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -12,14 +11,24 @@ import static org.vlm4j.tensor.V.BFL;
 import static org.vlm4j.tensor.V.B_F;
 import static org.vlm4j.tensor.V.B_F_PARTS;
 import static org.vlm4j.tensor.V.F;
+import static org.vlm4j.tensor.V.F_X16;
+import static org.vlm4j.tensor.V.F_X2;
+import static org.vlm4j.tensor.V.F_X4;
+import static org.vlm4j.tensor.V.F_X8;
 import static org.vlm4j.tensor.V.I;
 import static org.vlm4j.tensor.V.L;
 import static org.vlm4j.tensor.V.LE;
 import static org.vlm4j.tensor.V.QB;
 import static org.vlm4j.tensor.V.QF;
 import static org.vlm4j.tensor.V.QI;
+import static org.vlm4j.tensor.V.QL;
 import static org.vlm4j.tensor.V.QS;
 import static org.vlm4j.tensor.V.QSL;
+import static org.vlm4j.tensor.V.Q_M2;
+import static org.vlm4j.tensor.V.Q_M4;
+import static org.vlm4j.tensor.V.Q_X2;
+import static org.vlm4j.tensor.V.Q_X4;
+import static org.vlm4j.tensor.V.Q_X8;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
@@ -43,6 +52,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       cheapest portable integer form (see java-engine-notes §3.3).</li>
  * </ul>
  * Both are width-generic: the loops below depend only on static final lane counts and unroll.
+ *
+ * <p>Each kernel sums its accumulator's lanes in the fixed order of {@link V} at the end, not with
+ * {@code reduceLanes(ADD)}, so that it gives the same bits interpreted and compiled (see
+ * {@code VectorOps}).
  */
 final class QuantVectors {
     private QuantVectors() {}
@@ -87,7 +100,11 @@ final class QuantVectors {
             }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0))), acc);
         }
-        return acc.reduceLanes(ADD);
+        acc = acc.add(acc.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        acc = acc.add(acc.rearrange(F_X4));
+        acc = L >= 8 ? acc.add(acc.rearrange(F_X8)) : acc;
+        acc = L == 16 ? acc.add(acc.rearrange(F_X16)) : acc;
+        return acc.lane(0);
     }
 
     static void dequantizeQ8(MemorySegment w, long off, float[] dst, int dstOff, int n) {
@@ -135,7 +152,11 @@ final class QuantVectors {
             }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0))), acc);
         }
-        return acc.reduceLanes(ADD);
+        acc = acc.add(acc.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        acc = acc.add(acc.rearrange(F_X4));
+        acc = L >= 8 ? acc.add(acc.rearrange(F_X8)) : acc;
+        acc = L == 16 ? acc.add(acc.rearrange(F_X16)) : acc;
+        return acc.lane(0);
     }
 
     static void dequantizeQ4(MemorySegment w, long off, float[] dst, int dstOff, int n) {
@@ -184,7 +205,10 @@ final class QuantVectors {
             float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * da[ab0 + b];
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
         }
-        return acc.reduceLanes(ADD);
+        acc = acc.add(acc.rearrange(Q_X2)); // the lanes summed in a fixed order: see V
+        acc = acc.add(acc.rearrange(Q_X4));
+        acc = QL == 8 ? acc.add(acc.rearrange(Q_X8)) : acc;
+        return acc.lane(0);
     }
 
     // Q4_0 with integers: the weight byte is zero-extended and used whole, u = 16 hi + lo, with
@@ -218,15 +242,17 @@ final class QuantVectors {
             float scale = Float.float16ToFloat(ShortVector.fromMemorySegment(SCALE, w, o, LE).lane(0)) * (da[ab0 + b] * 0.0625f);
             acc = ((FloatVector) isum.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, scale), acc);
         }
-        return acc.reduceLanes(ADD);
+        acc = acc.add(acc.rearrange(Q_X2)); // the lanes summed in a fixed order: see V
+        acc = acc.add(acc.rearrange(Q_X4));
+        acc = QL == 8 ? acc.add(acc.rearrange(Q_X8)) : acc;
+        return acc.lane(0);
     }
 
     // ---- four rows at once (int8 path)
     //
     // Rows off, off + stride, off + 2 stride, off + 3 stride, each computed with exactly the
-    // operations of the one-row kernel, sharing the activation loads. (The results equal the
-    // one-row kernel's when both run compiled; reduceLanes' summation order is unspecified, so the
-    // interpreter's version may differ in the last bits.) The point is memory-level parallelism rather than fewer instructions: with
+    // operations of the one-row kernel, sharing the activation loads, so the results equal the
+    // one-row kernel's bit for bit. The point is memory-level parallelism rather than fewer instructions: with
     // the rows a quarter of a chunk apart, four independent streams are in flight, which measured
     // 25-26 GB/s from DRAM on two Zen3 cores against 18 GB/s for one row at a time (and two
     // adjacent rows were slower than one: the prefetchers see one stream read out of order).
@@ -284,10 +310,15 @@ final class QuantVectors {
             acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d2), acc2);
             acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d3), acc3);
         }
-        out[o] = acc0.reduceLanes(ADD);
-        out[o + outStride] = acc1.reduceLanes(ADD);
-        out[o + 2 * outStride] = acc2.reduceLanes(ADD);
-        out[o + 3 * outStride] = acc3.reduceLanes(ADD);
+        // the four rows' lanes summed in a fixed order, row r's sum to lane 0, QL / 2, QL / 4, 3 QL / 4: see V
+        FloatVector c01 = acc0.blend(acc1, Q_M2).add(acc1.blend(acc0, Q_M2).rearrange(Q_X2));
+        FloatVector c23 = acc2.blend(acc3, Q_M2).add(acc3.blend(acc2, Q_M2).rearrange(Q_X2));
+        FloatVector e = c01.blend(c23, Q_M4).add(c23.blend(c01, Q_M4).rearrange(Q_X4));
+        e = QL == 8 ? e.add(e.rearrange(Q_X8)) : e;
+        out[o] = e.lane(0);
+        out[o + outStride] = e.lane(QL / 2);
+        out[o + 2 * outStride] = e.lane(QL / 4);
+        out[o + 3 * outStride] = e.lane(3 * QL / 4);
     }
 
     /** {@link #dotQ4Int} of four rows {@code stride} bytes apart, as {@link #dotQ8Int4}. */
@@ -340,9 +371,14 @@ final class QuantVectors {
             acc2 = ((FloatVector) s2.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d2), acc2);
             acc3 = ((FloatVector) s3.convertShape(I2F, QF, 0)).fma(FloatVector.broadcast(QF, d3), acc3);
         }
-        out[o] = acc0.reduceLanes(ADD);
-        out[o + outStride] = acc1.reduceLanes(ADD);
-        out[o + 2 * outStride] = acc2.reduceLanes(ADD);
-        out[o + 3 * outStride] = acc3.reduceLanes(ADD);
+        // the four rows' lanes summed in a fixed order, row r's sum to lane 0, QL / 2, QL / 4, 3 QL / 4: see V
+        FloatVector c01 = acc0.blend(acc1, Q_M2).add(acc1.blend(acc0, Q_M2).rearrange(Q_X2));
+        FloatVector c23 = acc2.blend(acc3, Q_M2).add(acc3.blend(acc2, Q_M2).rearrange(Q_X2));
+        FloatVector e = c01.blend(c23, Q_M4).add(c23.blend(c01, Q_M4).rearrange(Q_X4));
+        e = QL == 8 ? e.add(e.rearrange(Q_X8)) : e;
+        out[o] = e.lane(0);
+        out[o + outStride] = e.lane(QL / 2);
+        out[o + 2 * outStride] = e.lane(QL / 4);
+        out[o + 3 * outStride] = e.lane(3 * QL / 4);
     }
 }

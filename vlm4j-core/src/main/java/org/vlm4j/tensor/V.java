@@ -1,7 +1,9 @@
 package org.vlm4j.tensor;
 
 import java.nio.ByteOrder;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,6 +44,41 @@ final class V {
     static final VectorSpecies<Short> QS = VectorSpecies.of(short.class, VectorShape.forBitSize(QBITS));
     /** Bytes with as many lanes as QS (half of QBITS). */
     static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class, VectorShape.forBitSize(QBITS / 2));
+    /** Floats per {@link #QF} vector (4 or 8). */
+    static final int QL = QF.length();
     /** Shorts per int8 step (8 or 16; divides 16). */
     static final int QSL = QS.length();
+
+    // ---- lane sums in a fixed order
+    //
+    // reduceLanes(ADD) leaves its summation order open, and the Vector API's Java fallback (which
+    // runs until C2 compiles the caller) adds in another order than C2's code, so a kernel gave
+    // other bits before compilation than after. The kernels sum their lanes with this tree
+    // instead: lane i is added to lane i ^ w for w = L/2, L/4, ..., 1, so the sum ends in lane 0.
+    // Its moves (rearrange, blend) and adds are exact operations, the same in both. The four-row
+    // kernels do the first two levels for four accumulators at once (blend, rearrange, add), which
+    // leaves row 0's sum in lane 0, row 1's in L/2, row 2's in L/4 and row 3's in 3L/4; since
+    // IEEE addition is commutative, each row gets the same bits as the one-row kernels' tree.
+
+    /** Lane i to i ^ L/2, i ^ L/4, i ^ L/8, i ^ L/16 (identity where that is not a lane). */
+    static final VectorShuffle<Float> F_X2 = xor(F, 2), F_X4 = xor(F, 4), F_X8 = xor(F, 8), F_X16 = xor(F, 16);
+    /** The lanes whose index has the bit L/2, and the bit L/4. */
+    static final VectorMask<Float> F_M2 = bit(F, 2), F_M4 = bit(F, 4);
+    /** As {@link #F_X2} etc. for the int8 kernels' float species {@link #QF} (4 or 8 lanes). */
+    static final VectorShuffle<Float> Q_X2 = xor(QF, 2), Q_X4 = xor(QF, 4), Q_X8 = xor(QF, 8);
+    static final VectorMask<Float> Q_M2 = bit(QF, 2), Q_M4 = bit(QF, 4);
+
+    private static VectorShuffle<Float> xor(VectorSpecies<Float> s, int fraction) {
+        int w = s.length() / fraction;
+        return VectorShuffle.fromOp(s, i -> w >= 1 ? i ^ w : i);
+    }
+
+    private static VectorMask<Float> bit(VectorSpecies<Float> s, int fraction) {
+        int w = s.length() / fraction;
+        boolean[] b = new boolean[s.length()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (i & w) != 0;
+        }
+        return VectorMask.fromArray(s, b, 0);
+    }
 }

@@ -53,11 +53,23 @@ public final class KernelSelfCheck {
                             1e-5 * TestData.absDot(w, row, x, 0), type + " int8 dot");
                 }
             }
-            if (!type.isQuantized()) { // the four-row float kernels (F16, BF16) of matVec
+            if (k.supportsQuantizedDot() && Simd.ENABLED) { // four rows at once: each row's bits as one row's
+                QuantizedActivations qa = new QuantizedActivations(cols).quantize(x, 0, cols);
+                float[] four = new float[8];
+                k.dotQuantized4(w.data(), 3 * w.rowBytes(), 5 * w.rowBytes(), qa, 0, cols, four, 1, 2);
+                for (int i = 0; i < 4; i++) {
+                    near(k.dotQuantized(w.data(), (3 + 5L * i) * w.rowBytes(), qa, 0, cols), four[1 + 2 * i], 0, type + " four-row int8 dot, row " + i);
+                }
+            }
+            { // matVec: the four-row kernels (F16, BF16, int8 Q8_0 and Q4_0) and the one-row rest
                 float[] mv = new float[rows];
                 MatOps.matVec(WorkerPool.shared(), w, x, 0, mv, 0);
+                QuantizedActivations qa = MatOps.usesQuantizedActivations(w) ? new QuantizedActivations(cols).quantize(x, 0, cols) : null;
                 for (int row = 0; row < rows; row++) {
-                    near(k.dotReference(w.data(), row * w.rowBytes(), x, 0, cols), mv[row], 1e-5 * TestData.absDot(w, row, x, 0), type + " matVec");
+                    long off = row * w.rowBytes();
+                    double want = qa != null ? k.dotQuantizedReference(w.data(), off, qa, 0, cols)
+                            : k.dotReference(w.data(), off, x, 0, cols);
+                    near(want, mv[row], 1e-5 * TestData.absDot(w, row, x, 0), type + " matVec");
                 }
             }
             float[] out = new float[7 * rows];

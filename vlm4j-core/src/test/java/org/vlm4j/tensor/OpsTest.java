@@ -86,6 +86,63 @@ class OpsTest {
         assertEquals(0f, Ops.geluErf(0f));
     }
 
+    /**
+     * The vectorised exponential (a polynomial, so that it gives the same bits interpreted and
+     * compiled) against {@link Math#exp} rounded to float: every 1,021st float from -110 to 100,
+     * and the edges: overflow to infinity just above ln(MAX_VALUE), the subnormal range down to
+     * zero, infinities, NaN, and exp(0) = 1 exactly (softmax's largest entry).
+     */
+    @Test
+    void expIsWithinTwoUlpsOfMathExpOverTheWholeFloatRange() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the vector path is what is tested");
+        float[] x = new float[1024]; // a multiple of every vector length: no scalar tail
+        float[] y = new float[x.length];
+        int worst = 0;
+        float worstAt = 0;
+        int count = 0;
+        int[][] ranges = {{Float.floatToIntBits(-0f), Float.floatToIntBits(-110f)}, {0, Float.floatToIntBits(100f)}};
+        for (int[] range : ranges) {
+            for (int bits = range[0]; bits <= range[1]; ) {
+                int k = 0;
+                for (; k < x.length && bits <= range[1]; k++, bits += 1021) {
+                    x[k] = Float.intBitsToFloat(bits);
+                }
+                System.arraycopy(x, 0, y, 0, k);
+                Ops.expShifted(y, 0, x.length, 0f);
+                for (int i = 0; i < k; i++) {
+                    float want = (float) Math.exp(x[i]);
+                    int ulps = Math.abs(Float.floatToIntBits(want) - Float.floatToIntBits(y[i]));
+                    count++;
+                    if (ulps > worst) {
+                        worst = ulps;
+                        worstAt = x[i];
+                    }
+                }
+            }
+        }
+        System.out.println("exp: " + count + " values, worst " + worst + " ulps at " + worstAt);
+        assertEquals(true, count > 2_000_000, "values checked: " + count);
+        assertEquals(true, worst <= 2, "worst " + worst + " ulps at x = " + worstAt);
+
+        float[] edges = {0f, -0f, 1f, -1f, 88.72283f, 88.72284f, 89f, 1000f, Float.POSITIVE_INFINITY,
+            -87.33654f, -100f, -103.9f, -104f, -105f, -1e30f, Float.NEGATIVE_INFINITY, Float.NaN, Float.MAX_VALUE};
+        float[] e = new float[64];
+        System.arraycopy(edges, 0, e, 0, edges.length);
+        Ops.expShifted(e, 0, e.length, 0f);
+        for (int i = 0; i < edges.length; i++) {
+            float want = (float) Math.exp(edges[i]);
+            int ulps = Math.abs(Float.floatToIntBits(want) - Float.floatToIntBits(e[i]));
+            assertEquals(true, ulps <= 2, "exp(" + edges[i] + "): want " + want + " got " + e[i]);
+        }
+        assertEquals(1f, e[0]);
+        assertEquals(1f, e[1]);
+        assertEquals(Float.POSITIVE_INFINITY, e[6]);
+        assertEquals(Float.POSITIVE_INFINITY, e[8]);
+        assertEquals(0f, e[13]);
+        assertEquals(0f, e[15]);
+        assertEquals(true, Float.isNaN(e[16]));
+    }
+
     @Test
     void residualAndAttentionHelpers() {
         SplittableRandom r = new SplittableRandom(3);
