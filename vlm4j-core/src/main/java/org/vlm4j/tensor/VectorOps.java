@@ -1,7 +1,5 @@
 package org.vlm4j.tensor;
 
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static org.vlm4j.tensor.V.F;
 import static org.vlm4j.tensor.V.F_X16;
@@ -11,14 +9,13 @@ import static org.vlm4j.tensor.V.F_X8;
 import static org.vlm4j.tensor.V.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 
 /**
  * Vector API versions of {@link Ops} (only loaded when {@link Simd#ENABLED}). Element-wise
  * formulas evaluate in the same order as {@link OpsReference} (except {@code axpy}, which fuses
  * the multiply-add), so with the same normalisation scale they give the same bits; reductions (sums, dot products) add in a different order and
  * in float instead of double, which differs by a few ulps of the sum. Exponentials use
- * {@link #exp}, within 2 ulps of {@link Math#exp}.
+ * {@link VectorMath#exp}, within 2 ulps of {@link Math#exp}.
  *
  * <p><b>The same bits whether a caller runs interpreted or compiled.</b> Before C2 compiles a
  * method, its Vector API calls run a pure-Java fallback, and two operations give other bits there
@@ -28,8 +25,8 @@ import jdk.incubator.vector.IntVector;
  * decoding of one prompt gave different tokens from run to run. Every kernel in this package
  * therefore sums its lanes in a fixed tree order ({@link V}; written out in each kernel, because
  * a vector passed to a helper that C2 does not inline is boxed, and in the big kernels it often
- * does not) and computes exponentials with {@link #exp}, which uses only operations that are
- * exact in IEEE arithmetic and so agree in both. Checked by {@code TierDeterminismTest}.
+ * does not) and computes exponentials with {@link VectorMath#exp}, which uses only operations
+ * that are exact in IEEE arithmetic and so agree in both. Checked by {@code TierDeterminismTest}.
  */
 final class VectorOps {
     private VectorOps() {}
@@ -141,7 +138,7 @@ final class VectorOps {
         FloatVector s = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(shift));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(shift));
             e.intoArray(x, off + i);
             s = s.add(e);
         }
@@ -158,55 +155,11 @@ final class VectorOps {
         return sum;
     }
 
-    // exp(x) in float lanes from operations that are exact in IEEE arithmetic (min, max, fma, add,
-    // integer shifts), so it gives the same bits in the Vector API's Java fallback as compiled:
-    // - x is clamped to [-104, 89]: beyond, exp in float is 0 (below half the least subnormal) or
-    //   infinite, and the clamped value gives exactly that. NaN stays NaN (min and max keep it);
-    // - n = round(x log2 e) by adding 1.5 * 2^23 (the sum's ulp is 1; its low bits are then n);
-    // - r = x - n ln2 with ln 2 in two parts (Cody and Waite), |r| <= ln2 / 2 + a little;
-    // - e^r by its Taylor series to r^7 in Horner form: truncation below 5.2e-9 relative (0.05 ulp);
-    // - times 2^n as two powers of two 2^(n >> 1) and 2^(n - (n >> 1)), each a normal float for n
-    //   from -150 to 128, so that the one rounding of the last multiply gives subnormals and the
-    //   overflow to infinity as they should be.
-    // Within 2 ulps of (float) Math.exp over the whole float range (OpsTest; its sweep of 2.2
-    // million values finds at most 1). C2 inlines it into the loops that call it: it returns a
-    // vector, which a call that is not inlined would box, and the decode allocation test would see.
-    private static final float LOG2E = 1.44269504089f;
-    private static final float ROUND = 0x1.8p23f;
-    private static final int ROUND_BITS = 0x4B400000; // Float.floatToIntBits(ROUND)
-    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(F, -0.693359375f); // nine significant bits
-    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(F, 2.12194440e-4f); // -(ln 2 - 0.693359375)
-    private static final FloatVector C2 = FloatVector.broadcast(F, 1f / 2);
-    private static final FloatVector C3 = FloatVector.broadcast(F, 1f / 6);
-    private static final FloatVector C4 = FloatVector.broadcast(F, 1f / 24);
-    private static final FloatVector C5 = FloatVector.broadcast(F, 1f / 120);
-    private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
-
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-104f).min(89f);
-        FloatVector t = xc.fma(LOG2E, ROUND);
-        FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(MINUS_LN2_HI, xc);
-        r = n.fma(MINUS_LN2_LO, r);
-        FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, C5);
-        p = p.fma(r, C4);
-        p = p.fma(r, C3);
-        p = p.fma(r, C2);
-        p = p.fma(r, ONE);
-        p = p.fma(r, ONE);
-        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n1 = ni.lanewise(ASHR, 1);
-        FloatVector s1 = n1.add(127).lanewise(LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = ni.sub(n1).add(127).lanewise(LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2);
-    }
-
     static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
+            g.div(VectorMath.exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
         }
         for (; i < n; i++) {
             gate[gOff + i] = OpsReference.silu(gate[gOff + i]) * up[uOff + i];
@@ -230,7 +183,7 @@ final class VectorOps {
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector g = FloatVector.fromArray(F, x, off + i);
-            g.div(exp(g.neg()).add(1f)).intoArray(x, off + i);
+            g.div(VectorMath.exp(g.neg()).add(1f)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
             x[off + i] = OpsReference.silu(x[off + i]);
@@ -247,7 +200,7 @@ final class VectorOps {
             FloatVector t = az.mul(0.3275911f).add(1f);
             t = FloatVector.broadcast(F, 1f).div(t);
             FloatVector p = t.mul(1.061405429f).sub(1.453152027f).mul(t).add(1.421413741f).mul(t).sub(0.284496736f).mul(t).add(0.254829592f).mul(t);
-            FloatVector y = p.mul(exp(az.mul(az).neg())).neg().add(1f);
+            FloatVector y = p.mul(VectorMath.exp(az.mul(az).neg())).neg().add(1f);
             y = y.blend(y.neg(), z.lt(0f));
             v.mul(0.5f).mul(y.add(1f)).intoArray(x, off + i);
         }

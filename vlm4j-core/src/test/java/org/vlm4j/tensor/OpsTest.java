@@ -87,7 +87,7 @@ class OpsTest {
     }
 
     /**
-     * The vectorised exponential (a polynomial, so that it gives the same bits interpreted and
+     * The vectorised exponential ({@link VectorMath#exp}, a polynomial, so that it gives the same bits interpreted and
      * compiled) against {@link Math#exp} rounded to float: every 1,021st float from -110 to 100,
      * and the edges: overflow to infinity just above ln(MAX_VALUE), the subnormal range down to
      * zero, infinities, NaN, and exp(0) = 1 exactly (softmax's largest entry).

@@ -5,7 +5,9 @@ import static org.vlm4j.model.internvit.VitKernels.L;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import org.vlm4j.tensor.VectorMath;
 import org.vlm4j.tensor.WorkerPool;
 
 /**
@@ -249,7 +251,8 @@ final class VisionAttention {
     /**
      * Per query (lane): {@code sT[j] = e^(sT[j] - max_j)} in place and {@code inv = 1 / sum_j}.
      *
-     * <p>The exponential is {@link VitKernels#exp} written out in the loop: as a call it was
+     * <p>The exponential is {@link VectorMath#exp} written out in the loop (its operations but the
+     * upper clamp, which {@code x - max <= 0} never reaches, so its bits): as a call it was
      * sometimes not inlined ("callee is too large"), which boxes every vector and made this loop
      * cost as much as the whole {@code q k^T} product.
      */
@@ -262,34 +265,38 @@ final class VisionAttention {
         }
         // constants as vectors outside the loop (~15% faster than broadcasting scalars inside it);
         // no upper clamp: x - max <= 0
-        FloatVector lo = FloatVector.broadcast(F, VitKernels.EXP_MIN);
-        FloatVector log2e = FloatVector.broadcast(F, VitKernels.LOG2E);
-        FloatVector magic = FloatVector.broadcast(F, VitKernels.ROUND_MAGIC);
-        FloatVector ln2Hi = FloatVector.broadcast(F, -VitKernels.LN2_HI);
-        FloatVector ln2Lo = FloatVector.broadcast(F, -VitKernels.LN2_LO);
-        FloatVector c0 = FloatVector.broadcast(F, 1.9875691500e-4f);
-        FloatVector c1 = FloatVector.broadcast(F, 1.3981999507e-3f);
-        FloatVector c2 = FloatVector.broadcast(F, 8.3334519073e-3f);
-        FloatVector c3 = FloatVector.broadcast(F, 4.1665795894e-2f);
-        FloatVector c4 = FloatVector.broadcast(F, 1.6666665459e-1f);
-        FloatVector c5 = FloatVector.broadcast(F, 5.0000001201e-1f);
+        FloatVector lo = FloatVector.broadcast(F, VectorMath.EXP_LOW);
+        FloatVector log2e = FloatVector.broadcast(F, VectorMath.LOG2E);
+        FloatVector round = FloatVector.broadcast(F, VectorMath.ROUND);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -VectorMath.LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -VectorMath.LN2_LO);
+        FloatVector c2 = FloatVector.broadcast(F, VectorMath.C2);
+        FloatVector c3 = FloatVector.broadcast(F, VectorMath.C3);
+        FloatVector c4 = FloatVector.broadcast(F, VectorMath.C4);
+        FloatVector c5 = FloatVector.broadcast(F, VectorMath.C5);
+        FloatVector c6 = FloatVector.broadcast(F, VectorMath.C6);
+        FloatVector c7 = FloatVector.broadcast(F, VectorMath.C7);
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector s0 = FloatVector.zero(F), s1 = s0;
         for (int p = sOff; p < end; p += QUERY_BLOCK) {
             FloatVector x0 = FloatVector.fromArray(F, s, p).sub(m0).max(lo);
             FloatVector x1 = FloatVector.fromArray(F, s, p + L).sub(m1).max(lo);
-            FloatVector j0 = x0.fma(log2e, magic);
-            FloatVector j1 = x1.fma(log2e, magic);
-            FloatVector n0 = j0.sub(magic);
-            FloatVector n1 = j1.sub(magic);
+            FloatVector t0 = x0.fma(log2e, round);
+            FloatVector t1 = x1.fma(log2e, round);
+            FloatVector n0 = t0.sub(round);
+            FloatVector n1 = t1.sub(round);
             FloatVector r0 = n0.fma(ln2Lo, n0.fma(ln2Hi, x0));
             FloatVector r1 = n1.fma(ln2Lo, n1.fma(ln2Hi, x1));
-            FloatVector p0 = r0.fma(c0, c1).fma(r0, c2).fma(r0, c3).fma(r0, c4).fma(r0, c5);
-            FloatVector p1 = r1.fma(c0, c1).fma(r1, c2).fma(r1, c3).fma(r1, c4).fma(r1, c5);
-            p0 = p0.fma(r0.mul(r0), r0).add(one);
-            p1 = p1.fma(r1.mul(r1), r1).add(one);
-            FloatVector e0 = p0.mul(j0.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector e1 = p1.mul(j1.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector p0 = r0.fma(c7, c6).fma(r0, c5).fma(r0, c4).fma(r0, c3).fma(r0, c2).fma(r0, one).fma(r0, one);
+            FloatVector p1 = r1.fma(c7, c6).fma(r1, c5).fma(r1, c4).fma(r1, c3).fma(r1, c2).fma(r1, one).fma(r1, one);
+            IntVector i0 = t0.reinterpretAsInts().sub(VectorMath.ROUND_BITS);
+            IntVector i1 = t1.reinterpretAsInts().sub(VectorMath.ROUND_BITS);
+            IntVector h0 = i0.lanewise(VectorOperators.ASHR, 1);
+            IntVector h1 = i1.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e0 = p0.mul(h0.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(i0.sub(h0).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e1 = p1.mul(h1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(i1.sub(h1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e0.intoArray(s, p);
             e1.intoArray(s, p + L);
             s0 = s0.add(e0);

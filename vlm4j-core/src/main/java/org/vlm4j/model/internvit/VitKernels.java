@@ -5,9 +5,10 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.vlm4j.tensor.Ops;
+import org.vlm4j.tensor.VectorMath;
 
 /**
- * Vectorised element-wise kernels of the vision encoder: exp, exact (erf) GELU, LayerNorm and the
+ * Vectorised element-wise kernels of the vision encoder: exact (erf) GELU, LayerNorm and the
  * fused bias + layer-scale residual. They run once per token per layer over 1025 tokens, so they are
  * written with the Vector API instead of going through the scalar {@link Ops} versions (which remain
  * the references they are tested against).
@@ -21,38 +22,7 @@ final class VitKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
 
-    static final float LOG2E = 1.44269504088896341f;
-    static final float LN2_HI = 0.693359375f;
-    static final float LN2_LO = -2.12194440e-4f;
-    static final float EXP_MAX = 88.0f; // keeps n <= 127 so 2^n stays finite
-    static final float EXP_MIN = -87.3365478515625f; // 2^-126, smallest normal
-    static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: (x + M) - M rounds to nearest int
     private static final float SQRT1_2 = 0.70710678118654752f;
-
-    /**
-     * {@code e^x} per lane: range reduction {@code x = n ln2 + r}, |r| <= ln2/2, then a degree-6
-     * polynomial (Cephes {@code expf} coefficients, about 1 ulp) scaled by {@code 2^n} built from the
-     * exponent bits. Inputs are clamped to [-87.34, 88]: below, the result is 2^-126 instead of a denormal or 0 (a relative
-     * difference that no softmax sum can see); NaN stays NaN.
-     */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_MIN).min(EXP_MAX);
-        // j = round(x log2e) + 1.5 * 2^23: its low mantissa bits hold the integer n (no float->int convert)
-        FloatVector j = x.fma(x.broadcast(LOG2E), x.broadcast(ROUND_MAGIC));
-        FloatVector n = j.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
-        r = n.fma(x.broadcast(-LN2_LO), r);
-        FloatVector p = r.broadcast(1.9875691500e-4f)
-                .fma(r, r.broadcast(1.3981999507e-3f))
-                .fma(r, r.broadcast(8.3334519073e-3f))
-                .fma(r, r.broadcast(4.1665795894e-2f))
-                .fma(r, r.broadcast(1.6666665459e-1f))
-                .fma(r, r.broadcast(5.0000001201e-1f));
-        p = p.fma(r.mul(r), r).add(1f);
-        // 2^n: exponent field n + 127; the bits of j are 0x4B400000 + n
-        IntVector bits = j.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(bits.reinterpretAsFloats());
-    }
 
     /**
      * Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))} per lane, with erf by Abramowitz-Stegun 7.1.26
@@ -69,7 +39,7 @@ final class VitKernels {
                 .fma(t, t.broadcast(-0.284496736f))
                 .fma(t, t.broadcast(0.254829592f))
                 .mul(t);
-        FloatVector e = exp(az.mul(az).neg());
+        FloatVector e = VectorMath.exp(az.mul(az).neg());
         FloatVector y = poly.mul(e).neg().add(1f);
         y = y.blend(y.neg(), z.lt(0f));
         return x.mul(0.5f).mul(y.add(1f));
