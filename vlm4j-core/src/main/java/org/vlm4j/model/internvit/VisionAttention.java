@@ -5,7 +5,6 @@ import static org.vlm4j.model.internvit.VitKernels.L;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.vlm4j.tensor.VectorMath;
 import org.vlm4j.tensor.WorkerPool;
@@ -248,13 +247,19 @@ final class VisionAttention {
         a1.intoArray(s, outOff + L);
     }
 
+    /** ln(2^-126): e^x for x above it is a normal float. */
+    private static final float SMALLEST_NORMAL_EXP = -87.3365478515625f;
+
     /**
      * Per query (lane): {@code sT[j] = e^(sT[j] - max_j)} in place and {@code inv = 1 / sum_j}.
      *
-     * <p>The exponential is {@link VectorMath#exp} written out in the loop (its operations but the
-     * upper clamp, which {@code x - max <= 0} never reaches, so its bits): as a call it was
+     * <p>The exponential is {@link VectorMath#exp} written out in the loop: as a call it was
      * sometimes not inlined ("callee is too large"), which boxes every vector and made this loop
-     * cost as much as the whole {@code q k^T} product.
+     * cost as much as the whole {@code q k^T} product. It differs in one way, to save four
+     * operations per vector: {@code x - max} is clamped below at {@link #SMALLEST_NORMAL_EXP}, so
+     * that 2^n is one normal power of two. Scores more than 87.3 below the row's largest then weigh
+     * ~1e-38 instead of less or 0, which no float sum that contains 1 (the largest's weight) and no
+     * output can show. The bits are VectorMath.exp's above that.
      */
     private void softmax(float[] s) {
         FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0;
@@ -265,7 +270,7 @@ final class VisionAttention {
         }
         // constants as vectors outside the loop (~15% faster than broadcasting scalars inside it);
         // no upper clamp: x - max <= 0
-        FloatVector lo = FloatVector.broadcast(F, VectorMath.EXP_LOW);
+        FloatVector lo = FloatVector.broadcast(F, SMALLEST_NORMAL_EXP);
         FloatVector log2e = FloatVector.broadcast(F, VectorMath.LOG2E);
         FloatVector round = FloatVector.broadcast(F, VectorMath.ROUND);
         FloatVector ln2Hi = FloatVector.broadcast(F, -VectorMath.LN2_HI);
@@ -289,14 +294,9 @@ final class VisionAttention {
             FloatVector r1 = n1.fma(ln2Lo, n1.fma(ln2Hi, x1));
             FloatVector p0 = r0.fma(c7, c6).fma(r0, c5).fma(r0, c4).fma(r0, c3).fma(r0, c2).fma(r0, one).fma(r0, one);
             FloatVector p1 = r1.fma(c7, c6).fma(r1, c5).fma(r1, c4).fma(r1, c3).fma(r1, c2).fma(r1, one).fma(r1, one);
-            IntVector i0 = t0.reinterpretAsInts().sub(VectorMath.ROUND_BITS);
-            IntVector i1 = t1.reinterpretAsInts().sub(VectorMath.ROUND_BITS);
-            IntVector h0 = i0.lanewise(VectorOperators.ASHR, 1);
-            IntVector h1 = i1.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e0 = p0.mul(h0.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(i0.sub(h0).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector e1 = p1.mul(h1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(i1.sub(h1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            // 2^n in one step: n >= -126 after the clamp, so the exponent field n + 127 is normal
+            FloatVector e0 = p0.mul(t0.reinterpretAsInts().sub(VectorMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e1 = p1.mul(t1.reinterpretAsInts().sub(VectorMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e0.intoArray(s, p);
             e1.intoArray(s, p + L);
             s0 = s0.add(e0);
