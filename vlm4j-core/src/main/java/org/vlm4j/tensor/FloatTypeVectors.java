@@ -103,48 +103,13 @@ final class FloatTypeVectors {
     }
 
     /**
-     * Whether {@link #dotF16} converts through a buffer with the hardware instruction (default on
-     * x86-64, where C2 is known to vectorize {@code float16ToFloat} to F16C and it measured 20%
-     * faster) or with the pure Vector API bit trick (elsewhere, e.g. ARM, where we could not
-     * verify the auto-vectorization). Override: {@code -Dvlm4j.f16.dot=buffer|bits}. Decode's
-     * matrix-vector products use {@link #dotF16x4} for all but a chunk's last few rows.
+     * F16 dot with the bit-trick conversion of {@link #dequantizeF16BitTrick}, inline: per row the
+     * same operations as {@link #dotF16x4}, so a row's bits do not depend on whether it is computed
+     * alone or in a group of four (which depends on the thread count). A version that converted
+     * through a buffer with the hardware instruction measured ~20% faster for one row, but the
+     * matrix-vector products only use this for a chunk's last few rows.
      */
-    static final boolean F16_BUFFERED = switch (System.getProperty("vlm4j.f16.dot", "").trim()) {
-        case "buffer" -> true;
-        case "bits" -> false;
-        case "" -> {
-            String arch = System.getProperty("os.arch", "");
-            yield arch.equals("amd64") || arch.equals("x86_64");
-        }
-        default -> throw new IllegalArgumentException("system property vlm4j.f16.dot must be buffer or bits, got '"
-                + System.getProperty("vlm4j.f16.dot") + "'");
-    };
-
-    /** Halves converted per step by {@link #dotF16Buffered}: 2 KiB of floats, stays in L1. */
-    private static final int F16_CHUNK = 512;
-    private static final ThreadLocal<float[]> F16_BUFFER = ThreadLocal.withInitial(() -> new float[F16_CHUNK]);
-
-    /**
-     * F16 dot via the hardware conversion: converts chunks of the row into a thread-local f32
-     * buffer with the loop C2 auto-vectorizes ({@link #dequantizeF16}), then a plain F32 dot.
-     */
-    static float dotF16Buffered(MemorySegment w, long off, float[] x, int xo, int n) {
-        float[] buf = F16_BUFFER.get();
-        float s = 0f;
-        for (int c = 0; c < n; c += F16_CHUNK) {
-            int len = Math.min(F16_CHUNK, n - c);
-            dequantizeF16(w, off + 2L * c, buf, 0, len);
-            s += VectorOps.dot(buf, 0, x, xo + c, len);
-        }
-        return s;
-    }
-
     static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-        return F16_BUFFERED ? dotF16Buffered(w, off, x, xo, n) : dotF16Bits(w, off, x, xo, n);
-    }
-
-    /** F16 dot with the bit-trick conversion of {@link #dequantizeF16BitTrick}, inline. */
-    static float dotF16Bits(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
@@ -247,27 +212,19 @@ final class FloatTypeVectors {
 
     // ---- BF16
 
+    /** BF16 dot; per row the same operations as {@link #dotBF16x4} (see {@link #dotF16}). */
     static float dotBF16(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            long o = off + 2L * i;
-            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, o, LE).convertShape(S2I, I, 0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SH_L, w, o + 2L * L, LE).convertShape(S2I, I, 0);
-            a0 = h0.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
-            a1 = h1.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i + L), a1);
-        }
         for (; i <= n - L; i += L) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SH_L, w, off + 2L * i, LE).convertShape(S2I, I, 0);
             a0 = h.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        FloatVector sum = a0.add(a1);
-        sum = sum.add(sum.rearrange(F_X2)); // the lanes summed in a fixed order: see V
-        sum = sum.add(sum.rearrange(F_X4));
-        sum = L >= 8 ? sum.add(sum.rearrange(F_X8)) : sum;
-        sum = L == 16 ? sum.add(sum.rearrange(F_X16)) : sum;
-        float s = sum.lane(0);
+        a0 = a0.add(a0.rearrange(F_X2)); // the lanes summed in a fixed order: see V
+        a0 = a0.add(a0.rearrange(F_X4));
+        a0 = L >= 8 ? a0.add(a0.rearrange(F_X8)) : a0;
+        a0 = L == 16 ? a0.add(a0.rearrange(F_X16)) : a0;
+        float s = a0.lane(0);
         for (; i < n; i++) {
             s += Float.intBitsToFloat(w.get(S16, off + 2L * i) << 16) * x[xo + i];
         }

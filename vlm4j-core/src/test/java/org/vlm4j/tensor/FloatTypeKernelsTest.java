@@ -52,7 +52,7 @@ class FloatTypeKernelsTest {
     }
 
     @Test
-    void bothF16DotVariantsMatchTheReference() {
+    void f16DotMatchesTheReference() {
         assumeTrue(Simd.ENABLED, "vector kernels disabled");
         SplittableRandom r = new SplittableRandom(9);
         TypeKernels k = TypeKernels.of(GgmlType.F16);
@@ -64,8 +64,7 @@ class FloatTypeKernelsTest {
             for (int i = 0; i < n; i++) {
                 scale += Math.abs(Float.float16ToFloat(w.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i)) * x[1 + i]);
             }
-            assertEquals(ref, FloatTypeVectors.dotF16Bits(w, 0, x, 1, n), 1e-6 * scale, "bits n=" + n);
-            assertEquals(ref, FloatTypeVectors.dotF16Buffered(w, 0, x, 1, n), 1e-6 * scale, "buffered n=" + n);
+            assertEquals(ref, FloatTypeVectors.dotF16(w, 0, x, 1, n), 1e-6 * scale, "n=" + n);
         }
     }
 
@@ -216,6 +215,29 @@ class FloatTypeKernelsTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A row's bits do not depend on whether it is computed alone or in a group of four (the
+     * grouping of a matrix-vector product's rows depends on the thread count): the one-row F16
+     * and BF16 kernels do per row what the four-row kernels do, tails included.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
+    void fourRowDotEqualsFourSingleRowDots(GgmlType type) {
+        TypeKernels k = TypeKernels.of(type);
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : new int[] {8, 37, 256, 1029}) {
+            MemorySegment w = TestData.randomWeights(r, type, 12, n, 0);
+            float[] x = TestData.gaussian(r, n + 3, 1.0);
+            float[] out = new float[12];
+            long rb = 2L * n;
+            k.dot4(w, 2 * rb, 3 * rb, x, 3, n, out, 1, 3); // rows 2, 5, 8, 11 -> out[1, 4, 7, 10]
+            for (int i = 0; i < 4; i++) {
+                float one = k.dot(w, (2 + 3L * i) * rb, x, 3, n);
+                assertEquals(Float.floatToRawIntBits(one), Float.floatToRawIntBits(out[1 + 3 * i]), type + " n=" + n + " row " + i);
             }
         }
     }

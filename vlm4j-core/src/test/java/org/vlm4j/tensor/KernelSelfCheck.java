@@ -61,6 +61,13 @@ public final class KernelSelfCheck {
                     near(k.dotQuantized(w.data(), (3 + 5L * i) * w.rowBytes(), qa, 0, cols), four[1 + 2 * i], 0, type + " four-row int8 dot, row " + i);
                 }
             }
+            if (!type.isQuantized()) { // four rows at once (F16, BF16): each row's bits as one row's
+                float[] four = new float[8];
+                k.dot4(w.data(), 3 * w.rowBytes(), 5 * w.rowBytes(), x, 0, cols, four, 1, 2);
+                for (int i = 0; i < 4; i++) {
+                    near(k.dot(w.data(), (3 + 5L * i) * w.rowBytes(), x, 0, cols), four[1 + 2 * i], 0, type + " four-row dot, row " + i);
+                }
+            }
             { // matVec: the four-row kernels (F16, BF16, int8 Q8_0 and Q4_0) and the one-row rest
                 float[] mv = new float[rows];
                 MatOps.matVec(WorkerPool.shared(), w, x, 0, mv, 0);

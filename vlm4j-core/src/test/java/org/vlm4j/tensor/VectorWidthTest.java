@@ -58,7 +58,7 @@ class VectorWidthTest {
 
     @Test
     void width512() throws Exception {
-        String out = run(true, "-Dvlm4j.vector.bits=512", "-Dvlm4j.f16.dot=bits");
+        String out = run(true, "-Dvlm4j.vector.bits=512");
         assertTrue(out.contains("Vector API 512-bit (16 floats"), out);
     }
 
