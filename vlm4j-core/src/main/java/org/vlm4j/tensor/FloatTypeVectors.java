@@ -104,8 +104,9 @@ final class FloatTypeVectors {
 
     /**
      * F16 dot with the bit-trick conversion of {@link #dequantizeF16BitTrick}, inline: per row the
-     * same operations as {@link #dotF16x4}, so a row's bits do not depend on whether it is computed
-     * alone or in a group of four (which depends on the thread count). A version that converted
+     * same arithmetic as {@link #dotF16x4} (whose shorter conversion gives the same values for the
+     * finite halves it accepts), so a row's bits do not depend on whether it is computed alone or
+     * in a group of four (which depends on the thread count). A version that converted
      * through a buffer with the hardware instruction measured ~20% faster for one row, but the
      * matrix-vector products only use this for a chunk's last few rows.
      */
@@ -201,7 +202,7 @@ final class FloatTypeVectors {
     /**
      * Bulk F16 to F32. A plain loop over {@link Float#float16ToFloat}: C2 vectorizes it into the
      * hardware conversion (x86 F16C {@code vcvtph2ps}, AArch64 {@code fcvtl}), which measured
-     * 2.8x faster than the bit trick of {@link #f16}. (Hardware conversion quiets signalling NaNs,
+     * 2.8x faster than the bit trick of {@link #dequantizeF16BitTrick}. (Hardware conversion quiets signalling NaNs,
      * exactly as the {@code float16ToFloat} intrinsic does.)
      */
     static void dequantizeF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {
