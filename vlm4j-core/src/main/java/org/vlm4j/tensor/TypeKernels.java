@@ -26,8 +26,9 @@ public abstract class TypeKernels {
     /**
      * {@link #dot} of the four rows at {@code offset + i * stride} ({@code i < 4}) into
      * {@code out[o + i * outStride]}. F16 and BF16 read the four rows in one pass (four memory
-     * streams, as {@link #dotQuantized4}); the values equal four single calls up to the summation
-     * order. The default makes the four single calls.
+     * streams, as {@link #dotQuantized4}) and give each row the bits of a single call (for finite
+     * weights), so a row's value does not depend on how a product groups its rows. The default
+     * makes the four single calls.
      */
     public void dot4(MemorySegment w, long offset, long stride, float[] x, int xOff, int n, float[] out, int o, int outStride) {
         for (int i = 0; i < 4; i++) {
@@ -56,8 +57,7 @@ public abstract class TypeKernels {
 
     /**
      * {@link #dotQuantized} of the four rows at {@code offset + i * stride} ({@code i < 4}) into
-     * {@code out[o + i * outStride]}: the operations of four single calls (equal values up to the
-     * unspecified summation order of a vector lane reduction). Vector
+     * {@code out[o + i * outStride]}: the operations of four single calls, and their bits. Vector
      * implementations read the four rows in one pass: four memory streams at once, which keeps
      * more of the memory bandwidth busy during decode than one row at a time.
      *
