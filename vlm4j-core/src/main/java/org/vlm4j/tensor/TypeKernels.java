@@ -26,8 +26,8 @@ public abstract class TypeKernels {
     /**
      * {@link #dot} of the four rows at {@code offset + i * stride} ({@code i < 4}) into
      * {@code out[o + i * outStride]}. F16 and BF16 read the four rows in one pass (four memory
-     * streams, as {@link #dotQuantized4}) and give each row the bits of a single call (for finite
-     * weights), so a row's value does not depend on how a product groups its rows. The default
+     * streams, as {@link #dotQuantized4}) and give each row the bits of a single call, so a row's
+     * value does not depend on how a product groups its rows. The default
      * makes the four single calls.
      */
     public void dot4(MemorySegment w, long offset, long stride, float[] x, int xOff, int n, float[] out, int o, int outStride) {
