@@ -1,8 +1,6 @@
 package org.vlm4j.model.internvit;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.vlm4j.tensor.Ops;
 import org.vlm4j.tensor.VectorMath;
