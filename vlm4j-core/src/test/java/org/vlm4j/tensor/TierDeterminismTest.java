@@ -3,6 +3,7 @@ package org.vlm4j.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +31,14 @@ class TierDeterminismTest {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-XX:-TieredCompilation", "-XX:CompileThreshold=100", "-Xbatch", "-XX:+PrintCompilation",
-                "-cp", cp, TierProbe.class.getName(), "400"));
+                "-XX:-TieredCompilation", "-XX:CompileThreshold=100", "-Xbatch", "-XX:+PrintCompilation"));
+        // the vector width this suite runs with (e.g. -XX:MaxVectorSize=16 for 128-bit vectors)
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:MaxVectorSize=") || arg.startsWith("-Dvlm4j.vector.bits=")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.addAll(List.of("-cp", cp, TierProbe.class.getName(), "400"));
         Path log = Files.createTempFile("vlm4j-tier", ".txt");
         Path result = Files.createTempFile("vlm4j-tier", ".txt");
         cmd.add(result.toString());
