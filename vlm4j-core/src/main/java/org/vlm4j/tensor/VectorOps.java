@@ -24,8 +24,10 @@ import jdk.incubator.vector.FloatVector;
  * calls of a kernel run before compilation depends on the JIT's timing, so with them greedy
  * decoding of one prompt gave different tokens from run to run. Every kernel in this package
  * therefore sums its lanes in a fixed tree order ({@link V}; written out in each kernel, because
- * a vector passed to a helper that C2 does not inline is boxed, and in the big kernels it often
- * does not) and computes exponentials with {@link VectorMath#exp}, which uses only operations
+ * a vector passed to a helper that C2 does not inline is boxed: in the big kernels it often does
+ * not, and even a helper for the small methods here was refused in some compilations
+ * ("NodeCountInliningCutoff" once rmsNorm is inlined into a bigger caller), which the decode
+ * allocation test saw as 32,800 bytes over 64 steps) and computes exponentials with {@link VectorMath#exp}, which uses only operations
  * that are exact in IEEE arithmetic and so agree in both. Checked by {@code TierDeterminismTest}.
  */
 final class VectorOps {
