@@ -33,6 +33,7 @@ public final class ImageDecodeException extends IOException {
 
     private final String source;
     private final Reason reason;
+    private final String problem;
 
     /** Creates an exception for {@code source} (a file name or description) and a problem text. */
     public ImageDecodeException(String source, Reason reason, String problem) {
@@ -44,11 +45,17 @@ public final class ImageDecodeException extends IOException {
         super(source + ": " + problem, cause);
         this.source = source;
         this.reason = Objects.requireNonNull(reason, "reason");
+        this.problem = problem;
     }
 
     /** The file name or description of the input that failed. */
     public String source() {
         return source;
+    }
+
+    /** The problem without the source in front (for a caller that names the input itself). */
+    public String detail() {
+        return problem;
     }
 
     /** The kind of failure. */

@@ -165,6 +165,18 @@ public final class ImageDecoder {
      * @param name used in error messages, e.g. the file name or "image_url #2"
      */
     public RgbImage decode(byte[] data, String name) throws ImageDecodeException {
+        return decode(data, name, pixels -> { });
+    }
+
+    /**
+     * {@link #decode(byte[], String)} that first tells {@code admit} how many pixels the image has,
+     * once its header has been read and checked and before its pixels are decoded (a server counts
+     * them against a memory budget there; it may throw an unchecked exception to refuse the image,
+     * which then propagates unchanged). For a GIF whose frame is composed onto a larger logical
+     * screen it is the larger of the two.
+     */
+    public RgbImage decode(byte[] data, String name, java.util.function.LongConsumer admit) throws ImageDecodeException {
+        java.util.Objects.requireNonNull(admit, "admit");
         if (data.length == 0) {
             throw new ImageDecodeException(name, Reason.CORRUPT, "empty file");
         }
@@ -188,7 +200,7 @@ public final class ImageDecoder {
         ImageDecodeException first = null;
         for (ImageReader reader : readers) {
             try {
-                RgbImage rgb = decodeWith(reader, input, png, name);
+                RgbImage rgb = decodeWith(reader, input, png, name, admit);
                 return applyExifOrientation ? ExifOrientation.apply(rgb, ExifOrientation.read(data)) : rgb;
             } catch (ImageDecodeException e) {
                 if (e.reason() == Reason.TOO_LARGE || e.reason() == Reason.ZERO_SIZE) {
@@ -219,7 +231,7 @@ public final class ImageDecoder {
     }
 
     /** Decodes frame 0 with one reader: header, limits, pixels, truncation check, RGB conversion. */
-    private RgbImage decodeWith(ImageReader reader, byte[] data, PngInfo png, String name)
+    private RgbImage decodeWith(ImageReader reader, byte[] data, PngInfo png, String name, java.util.function.LongConsumer admit)
             throws ImageDecodeException {
         String format = formatName(reader);
         List<String> warnings = new ArrayList<>();
@@ -244,9 +256,12 @@ public final class ImageDecoder {
                     + describe(e), e);
         }
         checkSize(name, format + " image", w, h);
+        long pixels = (long) w * h;
         if (canvas != null && canvas.needsCompose(w, h)) {
             checkSize(name, format + " logical screen", canvas.width(), canvas.height());
+            pixels = Math.max(pixels, (long) canvas.width() * canvas.height());
         }
+        admit.accept(pixels);
         BufferedImage img;
         try {
             img = reader.read(0);

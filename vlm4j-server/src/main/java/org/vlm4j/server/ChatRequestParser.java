@@ -1,9 +1,14 @@
 package org.vlm4j.server;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.vlm4j.chat.SamplerConfig;
@@ -28,16 +33,28 @@ final class ChatRequestParser {
     static final int MAX_STOPS = 4;
     private final ObjectMapper mapper;
     private final ImageLoader images;
+    private final boolean vision;
 
-    ChatRequestParser(ObjectMapper mapper, ImageLoader images) {
+    /**
+     * @param vision whether the model can see images; without a vision model an image part is a
+     *     400 naming it
+     */
+    ChatRequestParser(ObjectMapper mapper, ImageLoader images, boolean vision) {
         this.mapper = mapper;
         this.images = images;
+        this.vision = vision;
     }
 
-    ChatRequest parse(byte[] body) {
+    /**
+     * Parses a request body; its images are decoded here, counted against {@code allowance} (which
+     * the caller closes when the request is done).
+     */
+    ChatRequest parse(byte[] body, ImageBudget.Allowance allowance) {
+        checkUtf8(body);
         JsonNode root;
         try {
-            root = mapper.readTree(body);
+            // one JSON value and nothing after it (Jackson stops after the first value by default)
+            root = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
         } catch (JacksonException e) {
             throw new ApiException(400, "invalid_request_error", null, "invalid_json",
                     "the body is not valid JSON: " + e.getOriginalMessage());
@@ -68,9 +85,26 @@ final class ChatRequestParser {
         if (optBool(root, "logprobs", false)) {
             throw ApiException.invalid("logprobs", "'logprobs' is not supported by this server");
         }
-        JsonNode tools = root.get("tools");
-        if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
-            throw ApiException.invalid("tools", "'tools' (function calling) is not supported by this server");
+        JsonNode topLogprobs = root.get("top_logprobs");
+        if (topLogprobs != null && !topLogprobs.isNull() && !(topLogprobs.isIntegralNumber() && topLogprobs.asLong() == 0)) {
+            throw ApiException.invalid("top_logprobs", "'top_logprobs' is not supported by this server (no log probabilities)");
+        }
+        for (String field : new String[] {"tools", "functions"}) {
+            JsonNode tools = root.get(field);
+            if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
+                throw ApiException.invalid(field, "'" + field + "' (function calling) is not supported by this server");
+            }
+        }
+        for (String field : new String[] {"tool_choice", "function_call"}) {
+            JsonNode choice = root.get(field);
+            if (choice != null && !choice.isNull() && !(choice.isTextual() && choice.asText().equals("none"))) {
+                throw ApiException.invalid(field, "'" + field + "' is not supported by this server (no function calling);"
+                        + " only \"none\" is accepted");
+            }
+        }
+        JsonNode bias = root.get("logit_bias");
+        if (bias != null && !bias.isNull() && !(bias.isObject() && bias.isEmpty())) {
+            throw ApiException.invalid("logit_bias", "'logit_bias' is not supported by this server");
         }
         JsonNode rf = root.get("response_format");
         if (rf != null && !rf.isNull()) {
@@ -82,14 +116,33 @@ final class ChatRequestParser {
         SamplerConfig sampler = sampler(root);
         List<String> stops = stops(root.get("stop"));
         boolean ignoreEos = optBool(root, "ignore_eos", false);
-        return messages(root.get("messages"), stream, includeUsage, maxTokens, sampler, stops, ignoreEos);
+        return messages(root.get("messages"), stream, includeUsage, maxTokens, sampler, stops, ignoreEos, allowance);
+    }
+
+    /**
+     * JSON is UTF-8 (RFC 8259); Jackson accepts some malformed sequences (overlong forms such as
+     * C0 AF for '/'), which a strict decoder refuses. Bodies that start like UTF-16 or UTF-32 (a
+     * zero byte among the first two, or a byte order mark) are left to Jackson's detection.
+     */
+    private static void checkUtf8(byte[] body) {
+        if (body.length >= 2 && (body[0] == 0 || body[1] == 0 || (body[0] & 0xFF) == 0xFE || (body[0] & 0xFF) == 0xFF)) {
+            return;
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw new ApiException(400, "invalid_request_error", null, "invalid_json",
+                    "the body is not valid UTF-8 (" + e.getMessage() + ")");
+        }
     }
 
     private SamplerConfig sampler(JsonNode root) {
         double temperature = optNumber(root, "temperature", 1.0, 0, 2);
         double topP = optNumber(root, "top_p", 1.0, 0, 1);
-        if (topP == 0) {
-            throw ApiException.invalid("top_p", "'top_p' must be greater than 0");
+        if ((float) topP == 0f) { // also values so small that they are 0 in single precision
+            throw ApiException.invalid("top_p", "'top_p' must be greater than 0"
+                    + (topP > 0 ? " and at least " + Float.MIN_VALUE + " (single precision), got " + topP : ""));
         }
         int topK = optInt(root, "top_k", 0, 0, Integer.MAX_VALUE);
         double minP = optNumber(root, "min_p", 0, 0, 1);
@@ -104,8 +157,11 @@ final class ChatRequestParser {
         long seed = SamplerConfig.RANDOM_SEED;
         JsonNode s = root.get("seed");
         if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
+            if (!s.isIntegralNumber()) {
                 throw ApiException.wrongType("seed", "an integer");
+            }
+            if (!s.canConvertToLong()) {
+                throw ApiException.invalid("seed", "'seed' must be between " + Long.MIN_VALUE + " and " + Long.MAX_VALUE + ", got " + s);
             }
             seed = s.asLong();
         }
@@ -141,7 +197,7 @@ final class ChatRequestParser {
     }
 
     private ChatRequest messages(JsonNode messages, boolean stream, boolean includeUsage, int maxTokens, SamplerConfig sampler,
-            List<String> stops, boolean ignoreEos) {
+            List<String> stops, boolean ignoreEos, ImageBudget.Allowance allowance) {
         if (messages == null || messages.isNull()) {
             throw ApiException.missing("messages");
         }
@@ -189,7 +245,7 @@ final class ChatRequestParser {
                     } else {
                         userText.append('\n');
                     }
-                    userContent(content, p + ".content", userText, userImages);
+                    userContent(content, p + ".content", userText, userImages, allowance);
                     lastRole = role;
                 }
                 case "assistant" -> {
@@ -243,7 +299,8 @@ final class ChatRequestParser {
         return sb.toString();
     }
 
-    private void userContent(JsonNode content, String p, StringBuilder text, List<ChatRequest.Image> imgs) {
+    private void userContent(JsonNode content, String p, StringBuilder text, List<ChatRequest.Image> imgs,
+            ImageBudget.Allowance allowance) {
         if (content == null || content.isNull()) {
             throw ApiException.missing(p);
         }
@@ -261,6 +318,10 @@ final class ChatRequestParser {
             switch (type) {
                 case "text" -> text.append(requireString(part, "text", pp));
                 case "image_url" -> {
+                    if (!vision) {
+                        throw new ApiException(400, "invalid_request_error", pp, "images_not_supported", "'" + pp
+                                + "' is an image, but this server has no vision model (start it with --mmproj VISION.gguf)");
+                    }
                     JsonNode iu = part.get("image_url");
                     String url;
                     String up = pp + ".image_url";
@@ -274,7 +335,7 @@ final class ChatRequestParser {
                     } else {
                         throw ApiException.wrongType(up, "an object with 'url'");
                     }
-                    imgs.add(images.load(url, up));
+                    imgs.add(images.load(url, up, allowance));
                     text.append("<image>\n");
                 }
                 default -> throw ApiException.invalid(pp + ".type", "content part type '" + type

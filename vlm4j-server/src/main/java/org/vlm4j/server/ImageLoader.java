@@ -32,7 +32,11 @@ final class ImageLoader {
         this.config = config;
     }
 
-    ChatRequest.Image load(String url, String param) {
+    /**
+     * Decodes the image at {@code url}, counting its pixels against the request's {@code allowance}
+     * before they are decoded.
+     */
+    ChatRequest.Image load(String url, String param, ImageBudget.Allowance allowance) {
         byte[] data;
         String name;
         String lower = url.length() > 16 ? url.substring(0, 16).toLowerCase(Locale.ROOT) : url.toLowerCase(Locale.ROOT);
@@ -52,9 +56,9 @@ final class ImageLoader {
                     + (config.allowRemoteImages() ? " or an http(s) URL" : ""));
         }
         try {
-            return new ChatRequest.Image(decoder.decode(data, name), digest(data));
+            return new ChatRequest.Image(decoder.decode(data, name, allowance.forImage(param)), digest(data));
         } catch (ImageDecodeException e) {
-            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + e.getMessage());
+            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + e.detail());
         }
     }
 
@@ -70,8 +74,18 @@ final class ImageLoader {
         if (!meta.endsWith(";base64")) {
             throw ApiException.invalid(param, "'" + param + "' must be base64 encoded (data:image/...;base64,...)");
         }
+        // line breaks and spaces are skipped (some clients wrap the data); any other character outside
+        // the base64 alphabet is an error (the MIME decoder would drop it silently)
+        String b64 = url.substring(comma + 1);
+        StringBuilder clean = new StringBuilder(b64.length());
+        for (int i = 0; i < b64.length(); i++) {
+            char c = b64.charAt(i);
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                clean.append(c);
+            }
+        }
         try {
-            return Base64.getMimeDecoder().decode(url.substring(comma + 1).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getDecoder().decode(clean.toString().getBytes(StandardCharsets.ISO_8859_1));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(param, "'" + param + "' has invalid base64 data: " + e.getMessage());
         }

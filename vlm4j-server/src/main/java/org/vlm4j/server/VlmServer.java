@@ -28,6 +28,7 @@ import org.vlm4j.chat.VisionLanguageModel;
  * then maps the model files and becomes ready.
  */
 public final class VlmServer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VlmServer.class);
     private static final String WEB = "/org/vlm4j/server/web/";
     private static final long IDLE_TIMEOUT_MS = 30L * 60 * 1000;
 
@@ -41,6 +42,7 @@ public final class VlmServer implements AutoCloseable {
     private volatile VisionLanguageModel model;
     private volatile ChatEngine engine;
     private volatile ChatRequestParser parser;
+    private volatile ImageBudget images;
     private boolean ownsModel;
     private volatile BackgroundWarmUp warmUp;
     /** Set by {@link #close}; after it no warm-up starts (guarded by {@code this}). */
@@ -95,7 +97,10 @@ public final class VlmServer implements AutoCloseable {
     }
 
     private void ready(VisionLanguageModel m) {
-        this.parser = new ChatRequestParser(mapper, new ImageLoader(m.imageDecoder(), config));
+        this.parser = new ChatRequestParser(mapper, new ImageLoader(m.imageDecoder(), config), m.hasVision());
+        // a request may hold as many decoded pixels as one image of the largest size, all requests twice that
+        long perRequest = m.imageDecoder().maxPixels();
+        this.images = new ImageBudget(perRequest, 2 * perRequest);
         this.engine = new ChatEngine(m, pool, metrics, Math.min(config.contextSize(), m.languageModel().trainedContextLength()));
         this.model = m;
     }
@@ -142,10 +147,21 @@ public final class VlmServer implements AutoCloseable {
         return pool.busy();
     }
 
+    /** Decoded image pixels that requests hold now (see {@link ImageBudget}). */
+    public long imagePixelsHeld() {
+        ImageBudget b = images;
+        return b == null ? 0 : b.used();
+    }
+
     /** Requests waiting for a slot now. */
     public int queueDepth() {
         return pool.waiting();
     }
+
+    /** The endpoints and their methods (OPTIONS is answered everywhere), for 405 answers. */
+    private static final java.util.Map<String, String> ALLOWED_METHODS = java.util.Map.of(
+            "/", "GET, HEAD", "/app.js", "GET, HEAD", "/style.css", "GET, HEAD", "/health", "GET, HEAD",
+            "/metrics", "GET, HEAD", "/v1/models", "GET, HEAD", "/v1/chat/completions", "POST");
 
     private void routes() {
         app.before(this::cors);
@@ -164,17 +180,26 @@ public final class VlmServer implements AutoCloseable {
         app.get("/v1/models", ctx -> json(ctx, 200, mapper.writeValueAsString(format.models(created))));
         app.post("/v1/chat/completions", this::chat);
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
-        app.exception(Exception.class, (e, ctx) -> error(ctx, new ApiException(500, "server_error", null, "internal_error",
-                "internal error: " + e)));
+        app.exception(Exception.class, (e, ctx) -> {
+            // a bug, not bad input: one line in the log (the stack trace at debug level), a 500 to the client
+            LOG.error("internal error serving {} {}: {}", ctx.req().getMethod(), ctx.path(), e.toString());
+            LOG.debug("internal error", e);
+            error(ctx, new ApiException(500, "server_error", null, "internal_error", "internal error: " + e));
+        });
         app.error(404, ctx -> {
             String ct = ctx.res().getContentType();
             if (ct == null || !ct.startsWith("application/json")) {
-                error(ctx, new ApiException(404, "invalid_request_error", null, "not_found",
-                        "no such endpoint: " + ctx.method() + " " + ctx.path()));
+                String allowed = ALLOWED_METHODS.get(ctx.path());
+                if (allowed != null) { // a known endpoint asked with another method (Javalin says 404)
+                    ctx.header("Allow", allowed);
+                    error(ctx, new ApiException(405, "invalid_request_error", null, "method_not_allowed",
+                            "method " + ctx.req().getMethod() + " is not allowed on " + ctx.path() + " (use " + allowed + ")"));
+                } else {
+                    error(ctx, new ApiException(404, "invalid_request_error", null, "not_found",
+                            "no such endpoint: " + ctx.req().getMethod() + " " + ctx.path()));
+                }
             }
         });
-        app.error(405, ctx -> error(ctx, new ApiException(405, "invalid_request_error", null, "method_not_allowed",
-                "method " + ctx.method() + " is not allowed on " + ctx.path())));
     }
 
     private void cors(Context ctx) {
@@ -197,9 +222,11 @@ public final class VlmServer implements AutoCloseable {
             return;
         }
         String h = ctx.header("Authorization");
-        byte[] expected = ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
-        byte[] got = h == null ? new byte[0] : h.getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(expected, got)) {
+        // the scheme is case-insensitive (RFC 9110), the key is compared in constant time
+        boolean bearer = h != null && h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7);
+        byte[] expected = config.apiKey().getBytes(StandardCharsets.UTF_8);
+        byte[] got = bearer ? h.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!bearer || !MessageDigest.isEqual(expected, got)) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
                     "invalid or missing API key: send the header 'Authorization: Bearer KEY'");
@@ -211,7 +238,12 @@ public final class VlmServer implements AutoCloseable {
             throw new ApiException(503, "server_error", null, "loading", "the model is still loading", 1);
         }
         byte[] body = readBody(ctx);
-        ChatRequest req = parser.parse(body);
+        try (ImageBudget.Allowance allowance = images.open()) {
+            chat(ctx, parser.parse(body, allowance));
+        }
+    }
+
+    private void chat(Context ctx, ChatRequest req) throws Exception {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long now = System.currentTimeMillis() / 1000;
         if (!req.stream()) {

@@ -132,6 +132,10 @@ class ErrorsTest {
             expectError(keyed, 401, ok(), null, "invalid_api_key", "Authorization", "Bearer wrong");
             assertEquals(401, TestSupport.get(keyed, "/v1/models").statusCode());
             assertEquals(200, TestSupport.post(keyed, "/v1/chat/completions", ok(), "Authorization", "Bearer s3cret").statusCode());
+            assertEquals(200, TestSupport.post(keyed, "/v1/chat/completions", ok(), "Authorization", "bearer s3cret").statusCode(),
+                    "the scheme is case-insensitive");
+            expectError(keyed, 401, ok(), null, "invalid_api_key", "Authorization", "Basic s3cret");
+            expectError(keyed, 401, ok(), null, "invalid_api_key", "Authorization", "s3cret");
             assertEquals(200, TestSupport.get(keyed, "/health").statusCode(), "health needs no key");
             assertEquals(200, TestSupport.get(keyed, "/").statusCode(), "the page needs no key");
         } finally {
@@ -169,6 +173,109 @@ class ErrorsTest {
             remote.close();
             images.stop();
         }
+    }
+
+    @Test
+    void strictJsonAndUnsupportedFields() throws Exception {
+        // one JSON value, nothing after it
+        expectError(server, 400, ok() + " garbage", null, "invalid_json");
+        expectError(server, 400, ok() + "{\"a\":1}", null, "invalid_json");
+        // an overlong UTF-8 form of '/' inside a string (Jackson alone accepts it)
+        byte[] head = "{\"messages\":[{\"role\":\"user\",\"content\":\"a".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] tail = "\"}],\"max_tokens\":2}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] overlong = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, overlong, 0, head.length);
+        overlong[head.length] = (byte) 0xC0;
+        overlong[head.length + 1] = (byte) 0xAF;
+        System.arraycopy(tail, 0, overlong, head.length + 2, tail.length);
+        HttpResponse<String> res = TestSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(TestSupport.base(server) + "/v1/chat/completions"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(overlong)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, res.statusCode(), res.body());
+        assertEquals("invalid_json", JSON.readTree(res.body()).get("error").get("code").asText(), res.body());
+        // a top_p that is 0 in single precision: 400, not the sampler's internal error
+        JsonNode e = expectError(server, 400, "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"top_p\":1e-46}",
+                "top_p", "invalid_value");
+        assertTrue(e.get("message").asText().contains("single precision"), e.toString());
+        e = expectError(server, 400, "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"seed\":9223372036854775808}",
+                "seed", "invalid_value");
+        assertTrue(e.get("message").asText().contains("9223372036854775807"), e.toString());
+        // features this server does not have are refused, not ignored
+        expectError(server, 400, with("logit_bias", java.util.Map.of("15", 5)), "logit_bias", null);
+        expectError(server, 400, with("logit_bias", 5), "logit_bias", null);
+        expectError(server, 400, with("functions", List.of(java.util.Map.of("name", "f"))), "functions", null);
+        expectError(server, 400, with("tool_choice", "required"), "tool_choice", null);
+        expectError(server, 400, with("function_call", "auto"), "function_call", null);
+        expectError(server, 400, with("top_logprobs", 3), "top_logprobs", null);
+        assertEquals(200, TestSupport.post(server, "/v1/chat/completions", with("tool_choice", "none")).statusCode());
+        assertEquals(200, TestSupport.post(server, "/v1/chat/completions", with("logit_bias", java.util.Map.of())).statusCode());
+    }
+
+    @Test
+    void invalidBase64IsNamedOnce() throws Exception {
+        JsonNode e = expectError(server, 400, TestSupport.request(2, TestSupport.userMessage("x", "data:image/png;base64,!!!!@@@@")).toString(),
+                "messages[0].content[0].image_url.url", null);
+        String m = e.get("message").asText();
+        assertTrue(m.contains("base64"), m);
+        // base64 split over lines is still accepted
+        String wrapped = TestSupport.dataUrl("img_photo.jpg").replaceAll("(.{76})", "$1\r\n");
+        assertEquals(200, TestSupport.post(server, "/v1/chat/completions",
+                TestSupport.request(2, TestSupport.userMessage("x", wrapped)).toString()).statusCode());
+        // a corrupt image's message names the field once, then the problem
+        e = expectError(server, 400, TestSupport.request(2, TestSupport.userMessage("x", "data:image/png;base64,AAAAAAAA")).toString(),
+                "messages[0].content[0].image_url.url", "invalid_image");
+        m = e.get("message").asText();
+        assertEquals(m.indexOf("messages[0]"), m.lastIndexOf("messages[0]"), m);
+    }
+
+    @Test
+    void imagesOverThePixelLimitOfARequest() throws Exception {
+        // a model whose images may hold 300,000 pixels: one 448 x 448 picture (200,704) fits, two do not
+        try (VisionLanguageModel small = VisionLanguageModel.load(TestSupport.textModel(), TestSupport.visionModel(),
+                org.vlm4j.chat.LoadOptions.DEFAULTS.withThreads(2).withMaxPixels(300_000))) {
+            VlmServer s = VlmServer.start(TestSupport.config(), small);
+            try {
+                assertEquals(200, TestSupport.post(s, "/v1/chat/completions",
+                        TestSupport.request(2, TestSupport.userMessage("x", img)).toString()).statusCode());
+                JsonNode e = expectError(s, 400, TestSupport.request(2, TestSupport.userMessage("x", img, img)).toString(),
+                        "messages[0].content[1].image_url.url", "too_many_pixels");
+                assertTrue(e.get("message").asText().contains("401408 pixels"), e.toString());
+                assertEquals(0, s.imagePixelsHeld(), "the refused request gave its pixels back");
+                assertEquals(200, TestSupport.post(s, "/v1/chat/completions",
+                        TestSupport.request(2, TestSupport.userMessage("x", img)).toString()).statusCode(), "the server still answers");
+                assertEquals(0, s.imagePixelsHeld());
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void imagesWithoutAVisionModel() throws Exception {
+        try (VisionLanguageModel textOnly = VisionLanguageModel.load(TestSupport.textModel(), null,
+                org.vlm4j.chat.LoadOptions.DEFAULTS.withThreads(2))) {
+            VlmServer s = VlmServer.start(TestSupport.config(), textOnly);
+            try {
+                JsonNode e = expectError(s, 400, TestSupport.request(2, TestSupport.userMessage("x", img)).toString(),
+                        "messages[0].content[0]", "images_not_supported");
+                assertTrue(e.get("message").asText().contains("--mmproj"), e.toString());
+                assertEquals(200, TestSupport.post(s, "/v1/chat/completions", ok()).statusCode());
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void wrongMethodIs405() throws Exception {
+        HttpResponse<String> res = TestSupport.get(server, "/v1/chat/completions");
+        assertEquals(405, res.statusCode(), res.body());
+        JsonNode e = JSON.readTree(res.body()).get("error");
+        assertEquals("method_not_allowed", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("GET"), e.toString());
+        assertEquals("POST", res.headers().firstValue("Allow").orElse(""));
+        assertEquals(405, TestSupport.post(server, "/health", "{}").statusCode());
+        assertEquals(404, TestSupport.post(server, "/v1/nothing", "{}").statusCode());
     }
 
     @Test
