@@ -177,6 +177,7 @@ public final class Conversation implements AutoCloseable {
      */
     public synchronized Answer ask(String message, List<RgbImage> images, AskOptions ask, TextListener listener) {
         String text = ChatTemplate.withImageMarkers(message, images.size());
+        checkFitsBeforeEncoding(text, images, 1);
         double visionMs = 0;
         int tiles = 0;
         List<ImageEmbedding> embeds = new ArrayList<>();
@@ -226,6 +227,7 @@ public final class Conversation implements AutoCloseable {
             }
         }
         String text = ChatTemplate.withImageMarkers(user, images.size());
+        checkFitsBeforeEncoding(text, images, answerIds.length);
         List<ImageEmbedding> embeds = new ArrayList<>();
         for (RgbImage img : images) {
             embeds.add(model.embed(img, visionEncoder()));
@@ -331,21 +333,11 @@ public final class Conversation implements AutoCloseable {
      * known answer) according to the policy; returns the number of turns dropped.
      */
     private int makeRoom(EncodedPrompt user, int extra) {
-        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
-        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
-        int need = user.length() + extra + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
-        if (session.remaining() >= need) {
+        if (!mustMakeRoom(user.length(), extra)) {
             return 0;
         }
-        int alone = systemLen + user.length() + extra;
-        if (alone > session.capacity()) {
-            throw new ConversationException("the message needs " + (alone - extra) + (extra > 1 ? " + " + extra : "") + " positions with the system prompt, but the context holds "
-                    + session.capacity() + " (use a larger context or a shorter message / fewer image tiles)");
-        }
-        if (options.contextPolicy() == ContextPolicy.STOP) {
-            throw new ConversationException("the context is full: the message needs " + need + " more positions, "
-                    + session.remaining() + " are left (clear the dialogue or use a larger context)");
-        }
+        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
+        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
         // Drop oldest turns, text-only ones first, until the rest fits.
         List<Turn> kept = new ArrayList<>(turns);
         int dropped = 0;
@@ -362,6 +354,51 @@ public final class Conversation implements AutoCloseable {
         }
         rebuild(kept);
         return dropped;
+    }
+
+    /**
+     * Whether a user turn of {@code userLength} positions plus {@code extra} (at least one generated
+     * token, or a known answer) needs older turns dropped; throws the conversation's error when it
+     * cannot fit at all (longer than the context even alone, or the context full under
+     * {@link ContextPolicy#STOP}). Changes nothing.
+     */
+    private boolean mustMakeRoom(int userLength, int extra) {
+        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
+        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
+        int need = userLength + extra + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
+        if (session.remaining() >= need) {
+            return false;
+        }
+        int alone = systemLen + userLength + extra;
+        if (alone > session.capacity()) {
+            throw new ConversationException("the message needs " + (alone - extra) + " positions with the system prompt and "
+                    + extra + " more for the " + (extra == 1 ? "first token of the answer" : "answer") + ", " + alone
+                    + " in all, but the context holds " + session.capacity()
+                    + " (use a larger context or a shorter message / fewer image tiles)");
+        }
+        if (options.contextPolicy() == ContextPolicy.STOP) {
+            throw new ConversationException("the context is full: the message needs " + need + " more positions, "
+                    + session.remaining() + " are left (clear the dialogue or use a larger context)");
+        }
+        return true;
+    }
+
+    /**
+     * {@link #mustMakeRoom}'s errors before the images are encoded (their rows follow from their
+     * sizes), so that a message that cannot fit is refused at once, not after seconds or minutes
+     * of vision encoding.
+     */
+    private void checkFitsBeforeEncoding(String text, List<RgbImage> images, int extra) {
+        if (images.isEmpty() || !model.hasVision()) {
+            return; // nothing slow to skip (and without a vision model embed() gives its own error)
+        }
+        int[] rows = new int[images.size()];
+        for (int k = 0; k < rows.length; k++) {
+            rows[k] = model.imageRows(images.get(k));
+        }
+        int first = shown.size();
+        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
+        mustMakeRoom(encoder.encode(pieces, i -> rows[i - first]).length(), extra);
     }
 
     private static int historyLength(List<Turn> ts, int systemLen, int endLen) {

@@ -221,12 +221,27 @@ public final class VisionLanguageModel implements AutoCloseable {
         return new RgbImage(w, h, rgb);
     }
 
+    /** Images given to the vision encoder so far (for tests: a refused message encodes none). */
+    final java.util.concurrent.atomic.AtomicLong imagesEncoded = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * How many embedding rows {@code image} will take in a prompt (its tiles, with the thumbnail,
+     * times the rows of a tile), known from its size without encoding it; 0 without a vision model.
+     */
+    public int imageRows(RgbImage image) {
+        if (vision == null) {
+            return 0;
+        }
+        return Math.multiplyExact(preprocessor.tileCountFor(image.width(), image.height()), vision.config().tokensPerTile());
+    }
+
     /** Preprocesses and encodes {@code image} with {@code encoder} (one per conversation). */
     ImageEmbedding embed(RgbImage image, InternVitEncoder encoder) {
         if (vision == null) {
             throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
         }
         long t0 = System.nanoTime();
+        imagesEncoded.incrementAndGet();
         PreprocessedImage p = preprocessor.preprocess(image);
         float[] rows = encoder.encode(p.pixels(), p.tileCount());
         double ms = (System.nanoTime() - t0) / 1e6;

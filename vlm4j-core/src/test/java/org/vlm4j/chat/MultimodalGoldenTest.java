@@ -178,4 +178,23 @@ class MultimodalGoldenTest {
         ConversationException tooLong = assertThrows(ConversationException.class, () -> drop.ask("word ".repeat(400)));
         assertTrue(tooLong.getMessage().contains("context holds 300"), tooLong.getMessage());
     }
+
+    /** A message whose images cannot fit is refused before any of them is encoded (that can take minutes). */
+    @Test
+    void imagesThatCannotFitAreRefusedBeforeEncoding() throws Exception {
+        RgbImage img = model.decodeImage(resource("/fixtures/images/img448.png"));
+        assertEquals(256, model.imageRows(img), "one tile of 256 rows");
+        Conversation c = model.newConversation(ConversationOptions.DEFAULTS.withContextSize(900).withAsk(GOLDEN.withMaxNewTokens(4)));
+        long before = model.imagesEncoded.get();
+        ConversationException e = assertThrows(ConversationException.class,
+                () -> c.ask("Compare them.", List.of(img, img, img), GOLDEN.withMaxNewTokens(4), null));
+        assertTrue(e.getMessage().contains("context holds 900"), e.getMessage());
+        assertEquals(before, model.imagesEncoded.get(), "no image was encoded");
+        assertThrows(ConversationException.class, () -> c.addTurn("Compare them.", List.of(img, img, img), "They differ."));
+        assertEquals(before, model.imagesEncoded.get(), "no image was encoded for the replayed turn either");
+        assertEquals(0, c.position(), "the conversation is unchanged");
+        // two images fit: encoded, and the answer comes
+        assertEquals(4, c.ask("Compare them.", List.of(img, img), GOLDEN.withMaxNewTokens(4), null).generatedTokens());
+        assertEquals(before + 2, model.imagesEncoded.get());
+    }
 }
