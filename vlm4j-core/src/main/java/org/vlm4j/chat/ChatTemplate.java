@@ -75,6 +75,33 @@ public final class ChatTemplate {
         return out;
     }
 
+    /**
+     * A user turn whose images sit between text segments, as the parts of an API message do:
+     * {@code segments.get(0)}, image {@code firstImageIndex}, {@code segments.get(1)}, the next image,
+     * ... and the last segment (so there is one image fewer than segments). No {@code <image>}
+     * marker is looked for: text that contains one stays text.
+     */
+    public static List<PromptPiece> userTurnWithImagesBetween(List<String> segments, int firstImageIndex) {
+        if (segments.isEmpty()) {
+            throw new IllegalArgumentException("a user turn needs at least one (possibly empty) text segment");
+        }
+        List<PromptPiece> out = new ArrayList<>();
+        out.add(new PromptPiece.Special(IM_START));
+        out.add(new PromptPiece.Text("user\n"));
+        for (int i = 0; i < segments.size(); i++) {
+            if (i > 0) {
+                out.add(new PromptPiece.Image(firstImageIndex + i - 1));
+            }
+            if (!segments.get(i).isEmpty()) {
+                out.add(new PromptPiece.Text(segments.get(i)));
+            }
+        }
+        out.add(new PromptPiece.Special(IM_END));
+        out.add(new PromptPiece.Text("\n"));
+        out.addAll(assistantPrefix());
+        return out;
+    }
+
     /** {@code <|im_start|>assistant\n}. */
     public static List<PromptPiece> assistantPrefix() {
         return List.of(new PromptPiece.Special(IM_START), new PromptPiece.Text("assistant\n"));

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 import org.vlm4j.model.ContextFullException;
 import org.vlm4j.model.ModelInput;
 import org.vlm4j.model.internvit.InternVitEncoder;
@@ -163,7 +164,9 @@ public final class Conversation implements AutoCloseable {
                 images.add(currentEmbedding);
             }
         }
-        Answer a = answer(text, images, ask, listener, visionMs, tiles);
+        String turnText = text;
+        int shownImages = images.size();
+        Answer a = answer(first -> ChatTemplate.userTurn(turnText, first, shownImages), images, ask, listener, visionMs, tiles);
         if (markers > 0) {
             currentShown = true;
         }
@@ -177,7 +180,33 @@ public final class Conversation implements AutoCloseable {
      */
     public synchronized Answer ask(String message, List<RgbImage> images, AskOptions ask, TextListener listener) {
         String text = ChatTemplate.withImageMarkers(message, images.size());
-        checkFitsBeforeEncoding(text, images, 1);
+        return askWith(first -> ChatTemplate.userTurn(text, first, images.size()), images, ask, listener);
+    }
+
+    /**
+     * Answers a message given as text segments with an image between each two, as the parts of an
+     * API message come: {@code segments.get(0)}, {@code images.get(0)}, {@code segments.get(1)}, ...
+     * Text is never searched for {@code <image>} markers here, so a message that mentions
+     * "&lt;image&gt;" keeps it as text. (Used by the server.)
+     *
+     * @throws IllegalArgumentException unless there is exactly one more segment than images
+     */
+    public synchronized Answer askWithImagesBetween(List<String> segments, List<RgbImage> images, AskOptions ask,
+            TextListener listener) {
+        checkSegments(segments, images);
+        List<String> copy = List.copyOf(segments);
+        return askWith(first -> ChatTemplate.userTurnWithImagesBetween(copy, first), images, ask, listener);
+    }
+
+    private static void checkSegments(List<String> segments, List<RgbImage> images) {
+        if (segments.size() != images.size() + 1) {
+            throw new IllegalArgumentException("need one text segment more than images, got " + segments.size() + " segments and "
+                    + images.size() + " images");
+        }
+    }
+
+    private Answer askWith(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, AskOptions ask, TextListener listener) {
+        checkFitsBeforeEncoding(turnAt, images, 1);
         double visionMs = 0;
         int tiles = 0;
         List<ImageEmbedding> embeds = new ArrayList<>();
@@ -187,7 +216,7 @@ public final class Conversation implements AutoCloseable {
             tiles += e.tiles();
             embeds.add(e);
         }
-        return answer(text, embeds, ask, listener, visionMs, tiles);
+        return answer(turnAt, embeds, ask, listener, visionMs, tiles);
     }
 
     /**
@@ -219,6 +248,23 @@ public final class Conversation implements AutoCloseable {
     public synchronized void addTurn(String user, List<RgbImage> images, int[] answerTokens) {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(images, "images");
+        String text = ChatTemplate.withImageMarkers(user, images.size());
+        addTurnWith(first -> ChatTemplate.userTurn(text, first, images.size()), images, answerTokens);
+    }
+
+    /**
+     * {@link #addTurn(String, List, String)} for a message given as text segments with an image
+     * between each two, as {@link #askWithImagesBetween}.
+     */
+    public synchronized void addTurnWithImagesBetween(List<String> segments, List<RgbImage> images, String assistantAnswer) {
+        Objects.requireNonNull(assistantAnswer, "assistantAnswer");
+        checkSegments(segments, images);
+        List<String> copy = List.copyOf(segments);
+        addTurnWith(first -> ChatTemplate.userTurnWithImagesBetween(copy, first), images,
+                model.tokenizer().encodeOrdinary(assistantAnswer));
+    }
+
+    private void addTurnWith(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, int[] answerTokens) {
         int vocab = model.tokenizer().vocabSize();
         int[] answerIds = answerTokens.clone();
         for (int id : answerIds) {
@@ -226,14 +272,13 @@ public final class Conversation implements AutoCloseable {
                 throw new IllegalArgumentException("answer token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        String text = ChatTemplate.withImageMarkers(user, images.size());
-        checkFitsBeforeEncoding(text, images, answerIds.length);
+        checkFitsBeforeEncoding(turnAt, images, answerIds.length);
         List<ImageEmbedding> embeds = new ArrayList<>();
         for (RgbImage img : images) {
             embeds.add(model.embed(img, visionEncoder()));
         }
         int first = shown.size();
-        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, embeds.size());
+        List<PromptPiece> pieces = turnAt.apply(first);
         EncodedPrompt turn = encoder.encode(pieces, i -> embeds.get(i - first).rowCount());
         makeRoom(turn, answerIds.length);
         int[] prefixIds = encoder.encode(turnPrefix(), i -> 0).ids();
@@ -259,10 +304,10 @@ public final class Conversation implements AutoCloseable {
         return prefix;
     }
 
-    private Answer answer(String text, List<ImageEmbedding> images, AskOptions ask, TextListener listener, double visionMs,
-            int tiles) {
+    private Answer answer(IntFunction<List<PromptPiece>> turnAt, List<ImageEmbedding> images, AskOptions ask, TextListener listener,
+            double visionMs, int tiles) {
         int first = shown.size();
-        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
+        List<PromptPiece> pieces = turnAt.apply(first);
         EncodedPrompt user = encoder.encode(pieces, i -> images.get(i - first).rowCount());
         int dropped = makeRoom(user, 1);
         int[] prefixIds = encoder.encode(turnPrefix(), i -> 0).ids();
@@ -388,7 +433,7 @@ public final class Conversation implements AutoCloseable {
      * sizes), so that a message that cannot fit is refused at once, not after seconds or minutes
      * of vision encoding.
      */
-    private void checkFitsBeforeEncoding(String text, List<RgbImage> images, int extra) {
+    private void checkFitsBeforeEncoding(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, int extra) {
         if (images.isEmpty() || !model.hasVision()) {
             return; // nothing slow to skip (and without a vision model embed() gives its own error)
         }
@@ -397,8 +442,7 @@ public final class Conversation implements AutoCloseable {
             rows[k] = model.imageRows(images.get(k));
         }
         int first = shown.size();
-        List<PromptPiece> pieces = ChatTemplate.userTurn(text, first, images.size());
-        mustMakeRoom(encoder.encode(pieces, i -> rows[i - first]).length(), extra);
+        mustMakeRoom(encoder.encode(turnAt.apply(first), i -> rows[i - first]).length(), extra);
     }
 
     private static int historyLength(List<Turn> ts, int systemLen, int endLen) {

@@ -179,6 +179,33 @@ class MultimodalGoldenTest {
         assertTrue(tooLong.getMessage().contains("context holds 300"), tooLong.getMessage());
     }
 
+    /** Images between text segments (the server's parts): a literal "<image>" in the text stays text. */
+    @Test
+    void imagesBetweenSegmentsLeaveLiteralMarkersAsText() throws Exception {
+        RgbImage img = model.decodeImage(resource("/fixtures/images/img448.png"));
+        Conversation c = model.newConversation();
+        c.askWithImagesBetween(List.of("Look at <image> here: ", "\nDone?"), List.of(img), GOLDEN.withMaxNewTokens(1), null);
+        int[] h = c.history();
+        int firstRow = -1;
+        int rows = 0;
+        for (int i = 0; i < h.length; i++) {
+            if (h[i] == -1) {
+                firstRow = firstRow < 0 ? i : firstRow;
+                rows++;
+            }
+        }
+        assertEquals(256, rows, "one tile of image rows");
+        int[] before = model.tokenizer().encodeOrdinary("Look at <image> here: ");
+        int[] after = model.tokenizer().encodeOrdinary("\nDone?");
+        // ... <img> [rows] </img> follow the first segment's tokens, then the second segment's
+        assertArrayEquals(before, java.util.Arrays.copyOfRange(h, firstRow - 1 - before.length, firstRow - 1),
+                "the first segment, literal <image> included, right before <img>");
+        assertArrayEquals(after, java.util.Arrays.copyOfRange(h, firstRow + rows + 1, firstRow + rows + 1 + after.length),
+                "the second segment right after </img>");
+        assertThrows(IllegalArgumentException.class,
+                () -> c.askWithImagesBetween(List.of("only one segment"), List.of(img), GOLDEN.withMaxNewTokens(1), null));
+    }
+
     /** A message whose images cannot fit is refused before any of them is encoded (that can take minutes). */
     @Test
     void imagesThatCannotFitAreRefusedBeforeEncoding() throws Exception {

@@ -115,13 +115,13 @@ final class ChatEngine {
         try {
             for (int i = slot.chain.size() - 1; i < req.history().size(); i++) {
                 ChatRequest.Turn t = req.history().get(i);
-                c.addTurn(t.user().text(), t.user().pixels(), t.assistant());
+                c.addTurnWithImagesBetween(t.user().segments(), t.user().pixels(), t.assistant());
                 slot.chain.add(chain.get(i + 1));
             }
             double replayMs = (System.nanoTime() - t0) / 1e6;
             int max = req.maxTokens() > 0 ? req.maxTokens() : contextSize;
             AskOptions ask = new AskOptions(max, req.sampler(), req.ignoreEos());
-            a = c.ask(req.last().text(), req.last().pixels(), ask, piece -> {
+            a = c.askWithImagesBetween(req.last().segments(), req.last().pixels(), ask, piece -> {
                 if (filter.feed(piece)) {
                     c.cancel();
                 }
@@ -168,7 +168,10 @@ final class ChatEngine {
     static String next(String previous, ChatRequest.UserMessage user, String answer) {
         MessageDigest md = sha();
         update(md, previous);
-        update(md, user.text());
+        update(md, "user:" + user.segments().size());
+        for (String segment : user.segments()) {
+            update(md, segment);
+        }
         for (ChatRequest.Image img : user.images()) {
             update(md, img.digest());
         }

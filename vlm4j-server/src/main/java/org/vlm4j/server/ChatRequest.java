@@ -26,11 +26,18 @@ public record ChatRequest(String systemMessage, List<Turn> history, UserMessage 
     public record Image(RgbImage pixels, String digest) {}
 
     /**
-     * A user message: the text with one {@code <image>} marker per image, in order.
+     * A user message: text segments with an image between each two ({@code segments.get(0)},
+     * {@code images.get(0)}, {@code segments.get(1)}, ...), so one segment more than images. Text is
+     * never searched for {@code <image>} markers.
      */
-    public record UserMessage(String text, List<Image> images) {
+    public record UserMessage(List<String> segments, List<Image> images) {
         public UserMessage {
+            segments = List.copyOf(segments);
             images = List.copyOf(images);
+            if (segments.size() != images.size() + 1) {
+                throw new IllegalArgumentException("need one text segment more than images, got " + segments.size() + " and "
+                        + images.size());
+            }
         }
 
         public List<RgbImage> pixels() {

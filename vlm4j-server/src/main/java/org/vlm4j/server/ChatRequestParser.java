@@ -19,9 +19,10 @@ import org.vlm4j.chat.SamplerConfig;
  * (400) whose {@code param} names the field, e.g. {@code messages[2].content[0].image_url.url}.
  *
  * <p>Messages: {@code system}/{@code developer} messages are joined (newline) into the system
- * prompt; consecutive user (or assistant) messages are joined into one turn; content parts of a
- * user message become one message in order, an image part as {@code <image>\n}, text parts as they
- * are. The last message must come from the user.
+ * prompt; consecutive user (or assistant) messages are joined into one turn; the content parts of
+ * a user message stay in order, an image part where it stands (followed by a line break, as
+ * InternVL's {@code <image>\n}), text parts as they are; text that says "&lt;image&gt;" stays
+ * text. The last message must come from the user.
  *
  * <p>Sampling: {@code temperature} (default 1; 0 = greedy), {@code top_p}, {@code seed}, and the
  * extensions {@code top_k}, {@code min_p}, {@code repeat_penalty}, {@code repeat_last_n},
@@ -209,8 +210,7 @@ final class ChatRequestParser {
         }
         StringBuilder system = null;
         List<ChatRequest.Turn> turns = new ArrayList<>();
-        StringBuilder userText = null;
-        List<ChatRequest.Image> userImages = new ArrayList<>();
+        UserParts user = null;
         StringBuilder answer = null;
         String lastRole = null;
         for (int i = 0; i < messages.size(); i++) {
@@ -235,21 +235,20 @@ final class ChatRequestParser {
                 }
                 case "user" -> {
                     if (answer != null) {
-                        turns.add(new ChatRequest.Turn(new ChatRequest.UserMessage(userText.toString(), userImages), answer.toString()));
-                        userText = null;
-                        userImages = new ArrayList<>();
+                        turns.add(new ChatRequest.Turn(user.message(), answer.toString()));
+                        user = null;
                         answer = null;
                     }
-                    if (userText == null) {
-                        userText = new StringBuilder();
+                    if (user == null) {
+                        user = new UserParts();
                     } else {
-                        userText.append('\n');
+                        user.text("\n");
                     }
-                    userContent(content, p + ".content", userText, userImages, allowance);
+                    userContent(content, p + ".content", user, allowance);
                     lastRole = role;
                 }
                 case "assistant" -> {
-                    if (userText == null) {
+                    if (user == null) {
                         throw ApiException.invalid(p + ".role", "an assistant message must follow a user message");
                     }
                     JsonNode calls = m.get("tool_calls");
@@ -267,7 +266,7 @@ final class ChatRequestParser {
         if (!"user".equals(lastRole)) {
             throw ApiException.invalid("messages", "the last message must have role 'user'");
         }
-        ChatRequest.UserMessage last = new ChatRequest.UserMessage(userText.toString(), userImages);
+        ChatRequest.UserMessage last = user.message();
         return new ChatRequest(system == null ? null : system.toString(), turns, last, stream, includeUsage, maxTokens, sampler, stops,
                 ignoreEos);
     }
@@ -299,13 +298,39 @@ final class ChatRequestParser {
         return sb.toString();
     }
 
-    private void userContent(JsonNode content, String p, StringBuilder text, List<ChatRequest.Image> imgs,
-            ImageBudget.Allowance allowance) {
+    /**
+     * The parts of one user turn as they come: text appended to the current segment, an image
+     * closing it. After an image the next segment starts with a line break, as InternVL puts
+     * {@code <image>\n} in front of a question.
+     */
+    private static final class UserParts {
+        private final List<String> segments = new ArrayList<>();
+        private final List<ChatRequest.Image> images = new ArrayList<>();
+        private StringBuilder current = new StringBuilder();
+
+        void text(String t) {
+            current.append(t);
+        }
+
+        void image(ChatRequest.Image img) {
+            segments.add(current.toString());
+            images.add(img);
+            current = new StringBuilder("\n");
+        }
+
+        ChatRequest.UserMessage message() {
+            List<String> all = new ArrayList<>(segments);
+            all.add(current.toString());
+            return new ChatRequest.UserMessage(all, images);
+        }
+    }
+
+    private void userContent(JsonNode content, String p, UserParts user, ImageBudget.Allowance allowance) {
         if (content == null || content.isNull()) {
             throw ApiException.missing(p);
         }
         if (content.isTextual()) {
-            text.append(content.asText());
+            user.text(content.asText());
             return;
         }
         if (!content.isArray()) {
@@ -316,7 +341,7 @@ final class ChatRequestParser {
             String pp = p + "[" + j + "]";
             String type = partType(part, pp);
             switch (type) {
-                case "text" -> text.append(requireString(part, "text", pp));
+                case "text" -> user.text(requireString(part, "text", pp));
                 case "image_url" -> {
                     if (!vision) {
                         throw new ApiException(400, "invalid_request_error", pp, "images_not_supported", "'" + pp
@@ -335,8 +360,7 @@ final class ChatRequestParser {
                     } else {
                         throw ApiException.wrongType(up, "an object with 'url'");
                     }
-                    imgs.add(images.load(url, up, allowance));
-                    text.append("<image>\n");
+                    user.image(images.load(url, up, allowance));
                 }
                 default -> throw ApiException.invalid(pp + ".type", "content part type '" + type
                         + "' is not supported (use text or image_url)");
