@@ -72,6 +72,24 @@ class WebPageBrowserTest {
                     assertEquals(TestSupport.goldenText("M1"), shown);
                     assertEquals(1, cdp.eval("document.querySelectorAll('.msg.user img').length").asInt(), "the image is in the chat");
                     assertTrue(cdp.eval("document.getElementById('speed').textContent").asText().contains("tok/s"));
+                    // a refused message (a file that is no image) leaves the chat and comes back into the input;
+                    // the next message is answered as if it had not been sent
+                    cdp.eval("(() => { const dt = new DataTransfer(); dt.items.add(new File(['not an image'], 'bad.png', {type: 'image/png'}));"
+                            + " const f = document.getElementById('file'); f.files = dt.files;"
+                            + " f.dispatchEvent(new Event('change')); return true; })()");
+                    waitFor(cdp, "document.querySelectorAll('#previews img').length === 1");
+                    cdp.eval("document.getElementById('input').value = 'What is this?'; document.getElementById('send').click(); true");
+                    waitFor(cdp, "document.querySelectorAll('.msg.assistant[data-done]').length === 2");
+                    assertEquals("error", cdp.eval("document.querySelectorAll('.msg.assistant')[1].dataset.done").asText());
+                    assertTrue(cdp.eval("document.querySelectorAll('.msg.assistant')[1].textContent").asText().contains("not kept"));
+                    assertEquals("What is this?", cdp.eval("document.getElementById('input').value").asText(), "the text is back");
+                    assertEquals(1, cdp.eval("document.querySelectorAll('#previews img').length").asInt(), "the image is back");
+                    cdp.eval("document.getElementById('input').value = 'Hi'; document.querySelector('#previews button').click(); true");
+                    waitFor(cdp, "document.querySelectorAll('#previews img').length === 0");
+                    cdp.eval("document.getElementById('send').click(); true");
+                    waitFor(cdp, "document.querySelectorAll('.msg.assistant[data-done]').length === 3");
+                    assertEquals("true", cdp.eval("document.querySelectorAll('.msg.assistant')[2].dataset.done").asText(),
+                            "the message after the refused one is answered");
                     // Markdown: HTML is escaped, only http(s) links become links
                     String html = cdp.eval("window.vlm4j.renderMarkdown('<img src=x onerror=alert(1)> **b** `c` [x](javascript:alert(1)) [y](https://e.org)')")
                             .asText();

@@ -128,7 +128,8 @@
     if (!text.trim() && !pending.length) return;
     const content = pending.map((url) => ({ type: 'image_url', image_url: { url } }));
     content.push({ type: 'text', text });
-    bubble('user', text, pending);
+    const sentImages = pending;
+    const userBox = bubble('user', text, pending).parentElement;
     history.push({ role: 'user', content });
     input.value = '';
     pending = [];
@@ -142,7 +143,7 @@
     };
     controller = new AbortController();
     busy(true);
-    let answer = '', tokens = 0;
+    let answer = '', tokens = 0, refused = false;
     const started = performance.now();
     let firstAt = 0;
     try {
@@ -191,13 +192,25 @@
         box.dataset.done = 'stopped';
       } else {
         box.classList.add('error');
-        out.textContent = (answer ? answer + '\n\n' : '') + 'Error: ' + e.message;
         box.dataset.done = 'error';
+        if (answer) {
+          out.textContent = answer + '\n\nError: ' + e.message;
+        } else {
+          // refused before any answer (e.g. a bad image): the message leaves the chat, so that the
+          // next one is not refused for it too, and comes back into the input to be fixed
+          refused = true;
+          out.textContent = 'Error: ' + e.message + ' (the message was not kept; it is back in the input)';
+          userBox.classList.add('error');
+          if (!input.value) input.value = text;
+          pending = sentImages.concat(pending);
+          showPreviews();
+        }
       }
     } finally {
       controller = null;
       busy(false);
-      history.push({ role: 'assistant', content: answer });
+      if (refused) history.pop();
+      else history.push({ role: 'assistant', content: answer });
       speedEl.title = 'total ' + ((performance.now() - started) / 1000).toFixed(1) + ' s';
     }
   }
