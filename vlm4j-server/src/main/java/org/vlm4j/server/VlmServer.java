@@ -59,6 +59,9 @@ public final class VlmServer implements AutoCloseable {
             cfg.startupWatcherEnabled = false;
             cfg.http.disableCompression();
             cfg.requestLogger.http((ctx, ms) -> metrics.request(ctx.statusCode()));
+            // requests that Jetty refuses before routing (bad URI encoding, a broken header, headers
+            // too large) get the same JSON error object as the rest, and are counted
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonBadMessages()));
         });
         routes();
     }
@@ -156,6 +159,22 @@ public final class VlmServer implements AutoCloseable {
     /** Requests waiting for a slot now. */
     public int queueDepth() {
         return pool.waiting();
+    }
+
+    /** Jetty's answers to requests it cannot parse, as OpenAI error objects. */
+    private final class JsonBadMessages extends org.eclipse.jetty.server.handler.ErrorHandler {
+        @Override
+        public java.nio.ByteBuffer badMessageError(int status, String reason, org.eclipse.jetty.http.HttpFields.Mutable fields) {
+            metrics.request(status);
+            fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            String message = "the request could not be read: " + (reason == null || reason.isBlank() ? "HTTP " + status : reason);
+            try {
+                return java.nio.ByteBuffer.wrap(mapper.writeValueAsBytes(format.error(
+                        new ApiException(status, "invalid_request_error", null, "bad_request", message))));
+            } catch (IOException e) {
+                return super.badMessageError(status, reason, fields);
+            }
+        }
     }
 
     /** The endpoints and their methods (OPTIONS is answered everywhere), for 405 answers. */

@@ -278,6 +278,30 @@ class ErrorsTest {
         assertEquals(404, TestSupport.post(server, "/v1/nothing", "{}").statusCode());
     }
 
+    /** Requests Jetty cannot parse get the same JSON error objects (they used to be HTML pages). */
+    @Test
+    void unparsableRequestsAreJsonErrors() throws Exception {
+        for (String raw : new String[] {
+                "GET /%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n"}) {
+            String response = rawExchange(raw);
+            assertTrue(response.startsWith("HTTP/1.1 400"), response);
+            assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), response);
+            JsonNode e = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("error");
+            assertEquals("bad_request", e.get("code").asText(), response);
+            assertTrue(e.get("message").asText().startsWith("the request could not be read"), response);
+        }
+    }
+
+    private static String rawExchange(String request) throws Exception {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", server.port())) {
+            sock.setSoTimeout(10_000);
+            sock.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            sock.getOutputStream().flush();
+            return new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void unknownEndpointsAreJsonErrors() throws Exception {
         HttpResponse<String> res = TestSupport.get(server, "/v1/nothing");
