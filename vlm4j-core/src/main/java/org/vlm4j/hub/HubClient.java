@@ -16,6 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,11 +47,78 @@ public final class HubClient {
     private final String endpoint;
     private final String token;
     private final HttpClient http;
+    private final Duration headerTimeout;
+    private final Duration idleTimeout;
 
+    /** Closes response bodies that stall (see {@link IdleGuard}); one daemon thread for all clients. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vlm4j-hub-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A client that waits up to 60 s for a response's headers and up to 60 s for each further piece of its body. */
     public HubClient(String endpoint, String token) {
+        this(endpoint, token, Duration.ofSeconds(60), Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param headerTimeout how long to wait for a response's status and headers
+     * @param idleTimeout how long a response body may send nothing before the transfer counts as
+     *     cut (a download then resumes, up to {@value #ATTEMPTS} attempts)
+     */
+    HubClient(String endpoint, String token, Duration headerTimeout, Duration idleTimeout) {
         this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
         this.token = token == null || token.isBlank() ? null : token.strip();
+        this.headerTimeout = headerTimeout;
+        this.idleTimeout = idleTimeout;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    /**
+     * Closes a response body from the watchdog thread when no byte arrived for the idle timeout,
+     * so that a read blocked on a stalled server fails instead of waiting forever (the JDK client's
+     * request timeout ends when the headers arrive).
+     */
+    private final class IdleGuard implements AutoCloseable {
+        private final InputStream in;
+        private final ScheduledFuture<?> task;
+        private volatile long last = System.nanoTime();
+        private volatile boolean fired;
+
+        IdleGuard(InputStream in) {
+            this.in = in;
+            long period = Math.max(10, idleTimeout.toMillis() / 4);
+            this.task = WATCHDOG.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
+        }
+
+        void progress() {
+            last = System.nanoTime();
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        private void check() {
+            if (!fired && System.nanoTime() - last > idleTimeout.toNanos()) {
+                fired = true;
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // the reader sees the stream closed either way
+                }
+            }
+        }
+
+        String what() {
+            return "no data for " + idleTimeout.toSeconds() + " s";
+        }
+
+        @Override
+        public void close() {
+            task.cancel(false);
+        }
     }
 
     /** A client configured from {@code HF_ENDPOINT} and {@code HF_TOKEN}. */
@@ -62,10 +133,28 @@ public final class HubClient {
 
     /** The file names of {@code repo} at {@code revision} (the API's {@code siblings}). */
     public List<String> listFiles(String repo, String revision) throws IOException {
-        URI uri = URI.create(endpoint + "/api/models/" + repo + "/revision/" + enc(revision));
-        HttpResponse<String> r = send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofString(), repo + " file list");
-        check(r.statusCode(), repo, "file list", uri);
-        Object o = Json.parse(r.body(), uri.toString());
+        URI uri = uri("/api/models/" + repo + "/revision/" + enc(revision));
+        HttpResponse<InputStream> r = send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream(), repo + " file list");
+        String body;
+        try (InputStream in = r.body(); IdleGuard guard = new IdleGuard(in)) {
+            check(r.statusCode(), repo, "file list", uri);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 14];
+            try {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    guard.progress();
+                    bytes.write(buf, 0, n);
+                    if (bytes.size() > (64 << 20)) {
+                        throw new HubException(uri + ": the file list is larger than 64 MB");
+                    }
+                }
+            } catch (IOException e) {
+                throw new HubException("cannot read the file list of " + repo + " from " + endpoint + ": "
+                        + (guard.fired() ? guard.what() : e.toString()) + " (use --offline to work from the cache)", e);
+            }
+            body = bytes.toString(StandardCharsets.UTF_8);
+        }
+        Object o = Json.parse(body, uri.toString());
         if (!(o instanceof Map<?, ?> m) || !(m.get("siblings") instanceof List<?> sib)) {
             throw new HubException(uri + ": answer has no 'siblings' list");
         }
@@ -83,7 +172,7 @@ public final class HubClient {
      * {@code target.incomplete}. Returns the size.
      */
     public long download(String repo, String revision, String file, Path target, DownloadProgress progress) throws IOException {
-        URI uri = URI.create(endpoint + "/" + repo + "/resolve/" + enc(revision) + "/" + file);
+        URI uri = uri("/" + repo + "/resolve/" + enc(revision) + "/" + file);
         Path part = target.resolveSibling(target.getFileName() + ".incomplete");
         Files.createDirectories(target.getParent());
         IOException last = null;
@@ -110,18 +199,24 @@ public final class HubClient {
             long expected = expectedSize(r, append ? have : 0);
             String sha = headerSha(r);
             try (InputStream in = r.body();
+                    IdleGuard guard = new IdleGuard(in);
                     OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 byte[] buf = new byte[1 << 16];
                 long done = have;
                 int n;
-                while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    progress.update(file, done, expected);
+                try {
+                    while ((n = in.read(buf)) >= 0) {
+                        guard.progress();
+                        out.write(buf, 0, n);
+                        done += n;
+                        progress.update(file, done, expected);
+                    }
+                } catch (IOException e) {
+                    throw guard.fired() ? new IOException(guard.what(), e) : e;
                 }
             } catch (IOException e) {
-                last = e; // connection cut: resume
+                last = e; // connection cut or stalled: resume
                 continue;
             }
             if (expected >= 0 && Files.size(part) < expected) {
@@ -192,8 +287,23 @@ public final class HubClient {
         }
     }
 
+    /** {@code endpoint + path} as a URI; a bad endpoint (HF_ENDPOINT) is a clear error naming it. */
+    private URI uri(String path) {
+        URI u;
+        try {
+            u = new URI(endpoint + path);
+        } catch (java.net.URISyntaxException e) {
+            throw new HubException("the hub address '" + endpoint + "' (HF_ENDPOINT) is not a valid URL: " + e.getMessage(), e);
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
+            throw new HubException("the hub address '" + endpoint + "' (HF_ENDPOINT) must be an http:// or https:// URL with a host");
+        }
+        return u;
+    }
+
     private HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).header("User-Agent", "vlm4j");
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(headerTimeout).header("User-Agent", "vlm4j");
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -206,8 +316,13 @@ public final class HubClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while fetching " + what, e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new HubException(endpoint + " did not answer within " + headerTimeout.toSeconds() + " s for " + what
+                    + " (check HF_ENDPOINT and the network; use --offline to work from the cache)", e);
         } catch (IOException e) {
             throw new HubException("cannot reach " + endpoint + " for " + what + ": " + e + " (use --offline to work from the cache)", e);
+        } catch (IllegalArgumentException e) {
+            throw new HubException("cannot use " + endpoint + " (from HF_ENDPOINT?) for " + what + ": " + e.getMessage(), e);
         }
     }
 
