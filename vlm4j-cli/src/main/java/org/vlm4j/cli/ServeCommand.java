@@ -83,7 +83,17 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxBodyMb < 1) {
             throw new ParameterException(spec.commandLine(), "--max-body must be at least 1 MB");
         }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--api-key is empty (an unset variable?): give a key, or leave the option"
+                    + " out to serve without one");
+        }
+        if (host.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--host is empty: give an address such as 127.0.0.1 or 0.0.0.0");
+        }
         String key = apiKey != null ? apiKey : System.getenv("VLM4J_API_KEY");
+        if (key != null && key.isBlank()) {
+            key = null; // an empty VLM4J_API_KEY means no key, and is reported as such below
+        }
         List<String> origins = cors == null ? List.of() : Arrays.stream(cors).map(String::strip).filter(s -> !s.isEmpty()).toList();
         long maxBody = (long) maxBodyMb << 20;
         org.vlm4j.hub.ResolvedModel files = ModelOptions.resolve(model, mmproj); // also a folder or a pulled repo id
@@ -92,7 +102,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(text, vision, host, port, parallel, queue, contextSize, threads,
-                    key == null || key.isEmpty() ? null : key, origins, maxBody, allowRemoteImages, maxBody, 10_000, null,
+                    key, origins, maxBody, allowRemoteImages, maxBody, 10_000, null,
                     ModelOptions.kvCacheType(spec.commandLine(), kvType));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -110,7 +120,7 @@ public final class ServeCommand implements Callable<Integer> {
         }, "vlm4j-serve-shutdown"));
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.printf("vlm4j: serving %s on http://%s:%d/ (%d slot%s, context %d, ready in %.0f ms)%n", config.modelId(), shown,
-                server.port(), parallel, parallel == 1 ? "" : "s", contextSize, (System.nanoTime() - t0) / 1e6);
+                server.port(), parallel, parallel == 1 ? "" : "s", server.contextSize(), (System.nanoTime() - t0) / 1e6);
         out.println("vlm4j: OpenAI base URL http://" + shown + ":" + server.port() + "/v1" + (key != null ? " (API key required)" : ""));
         if (!"127.0.0.1".equals(host) && !"localhost".equals(host) && !"::1".equals(host) && key == null) {
             out.println("vlm4j: warning: listening beyond loopback without --api-key");

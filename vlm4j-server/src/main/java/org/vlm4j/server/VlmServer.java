@@ -83,14 +83,15 @@ public final class VlmServer implements AutoCloseable {
     }
 
     /** Serves an already loaded model (not closed with the server); for embedding and tests. */
-    public static VlmServer start(ServerConfig config, VisionLanguageModel model) {
+    public static VlmServer start(ServerConfig config, VisionLanguageModel model) throws IOException {
         VlmServer s = new VlmServer(config);
         s.bind();
         s.ready(model);
         return s;
     }
 
-    private void bind() {
+    private void bind() throws IOException {
+        checkCanListen(config.host(), config.port());
         app.start(config.host(), config.port());
         for (Connector c : app.jettyServer().server().getConnectors()) {
             if (c instanceof ServerConnector sc) {
@@ -130,6 +131,37 @@ public final class VlmServer implements AutoCloseable {
     /** Whether a warm-up was ever started (for tests). */
     synchronized boolean warmUpStarted() {
         return warmUp != null;
+    }
+
+    /**
+     * Binds and releases {@code host:port} once, so that an unknown host, an address this machine
+     * does not have, or a port in use is reported as such (Jetty's error says "port already in use"
+     * for all of them, after logging a stack trace).
+     */
+    private static void checkCanListen(String host, int port) throws IOException {
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException e) {
+            throw new java.net.BindException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'");
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(address, port));
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (why.toLowerCase(Locale.ROOT).contains("in use")) {
+                why = "port " + port + " is already in use";
+            } else if (why.toLowerCase(Locale.ROOT).contains("assign")) {
+                why = "this machine has no address " + host;
+            }
+            throw new java.net.BindException("cannot listen on " + host + ":" + port + ": " + why);
+        }
+    }
+
+    /** The context size of each slot: the requested one, at most the model's trained context. */
+    public int contextSize() {
+        return Math.min(config.contextSize(), model != null ? model.languageModel().trainedContextLength() : config.contextSize());
     }
 
     /** The bound port. */
