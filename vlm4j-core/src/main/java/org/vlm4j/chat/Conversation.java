@@ -99,6 +99,47 @@ public final class Conversation implements AutoCloseable {
         this.currentShown = false;
     }
 
+    /**
+     * Reads {@code file}, checks that it fits in the context, encodes it, and only then makes it the
+     * current picture (shown at the next {@code <image>}). If any step fails the current picture and
+     * its encoding stay as they were.
+     *
+     * @throws ImageDecodeException if the file is not a readable image within the limits
+     * @throws ConversationException if the picture alone needs more positions than the context holds
+     */
+    public synchronized ImageEmbedding switchImage(Path file) throws ImageDecodeException {
+        if (!model.hasVision()) {
+            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
+        }
+        RgbImage img = model.decodeImage(file);
+        String text = ChatTemplate.withImageMarkers("", 1);
+        checkImageCanFit(first -> ChatTemplate.userTurn(text, first, 1), img);
+        ImageEmbedding e = model.embed(img, visionEncoder());
+        this.currentImage = img;
+        this.currentImageName = String.valueOf(file.getFileName());
+        this.currentEmbedding = e;
+        this.currentShown = false;
+        return e;
+    }
+
+    /**
+     * Throws when a turn showing {@code image} could not fit even in an empty context: the turn
+     * built by {@code turnAt} plus the system prompt and one token of the answer.
+     */
+    private void checkImageCanFit(IntFunction<List<PromptPiece>> turnAt, RgbImage image) {
+        int rows = model.imageRows(image);
+        int first = shown.size();
+        int turn = encoder.encode(turnAt.apply(first), i -> rows).length();
+        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
+        if (systemLen + turn + 1 > session.capacity()) {
+            int tiles = model.visionModel() == null ? 0 : rows / Math.max(1, model.visionModel().config().tokensPerTile());
+            throw new ConversationException("the picture takes " + rows + " positions (" + tiles + " tiles of "
+                    + (tiles == 0 ? 0 : rows / tiles) + "), and with the system prompt and the message " + (systemLen + turn + 1)
+                    + " in all, more than the context of " + session.capacity()
+                    + " holds (allow fewer tiles with --max-tiles, or a larger context with -c)");
+        }
+    }
+
     /** Whether a picture is set. */
     public synchronized boolean hasImage() {
         return currentImage != null;
@@ -156,6 +197,10 @@ public final class Conversation implements AutoCloseable {
                 throw new ConversationException("the message shows <image> but no image is set");
             }
             if (currentEmbedding == null) {
+                String t = text;
+                int n = markers;
+                List<RgbImage> same = java.util.Collections.nCopies(n, currentImage);
+                checkFitsBeforeEncoding(first -> ChatTemplate.userTurn(t, first, n), same, 1);
                 encodeImage();
                 visionMs = currentEmbedding.encodeMillis();
                 tiles = currentEmbedding.tiles();

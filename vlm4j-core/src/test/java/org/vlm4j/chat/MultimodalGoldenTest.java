@@ -179,6 +179,30 @@ class MultimodalGoldenTest {
         assertTrue(tooLong.getMessage().contains("context holds 300"), tooLong.getMessage());
     }
 
+    /** A picture that cannot fit is refused before it is encoded, and the current one stays. */
+    @Test
+    void switchImageKeepsTheCurrentPictureWhenTheNewOneCannotFit() throws Exception {
+        Conversation c = model.newConversation(ConversationOptions.DEFAULTS.withContextSize(600).withAsk(GOLDEN.withMaxNewTokens(2)));
+        long before = model.imagesEncoded.get();
+        ImageEmbedding e = c.switchImage(resource("/fixtures/images/img448.png"));
+        assertEquals(1, e.tiles());
+        assertEquals(before + 1, model.imagesEncoded.get());
+        Path big = resource("/fixtures/images/img640x480.png"); // 12 tiles and a thumbnail: 3,328 rows
+        ConversationException tooBig = assertThrows(ConversationException.class, () -> c.switchImage(big));
+        assertTrue(tooBig.getMessage().contains("3328 positions") && tooBig.getMessage().contains("--max-tiles"), tooBig.getMessage());
+        assertEquals(before + 1, model.imagesEncoded.get(), "the big picture was not encoded");
+        assertEquals("img448.png", c.imageName(), "the current picture stays");
+        Path bad = Files.write(tmp.resolve("bad2.png"), new byte[] {1, 2, 3});
+        assertThrows(org.vlm4j.vision.ImageDecodeException.class, () -> c.switchImage(bad));
+        assertEquals("img448.png", c.imageName());
+        assertEquals(2, c.ask("<image> What is it?", GOLDEN.withMaxNewTokens(2), null).generatedTokens());
+        assertEquals(before + 1, model.imagesEncoded.get(), "shown from the encoding made by switchImage");
+        // the lazy path checks too: a picture set without encoding that cannot fit is refused before encoding
+        c.setImage(model.decodeImage(big), "big");
+        assertThrows(ConversationException.class, () -> c.ask("<image> And this?", GOLDEN.withMaxNewTokens(2), null));
+        assertEquals(before + 1, model.imagesEncoded.get());
+    }
+
     /** Images between text segments (the server's parts): a literal "<image>" in the text stays text. */
     @Test
     void imagesBetweenSegmentsLeaveLiteralMarkersAsText() throws Exception {

@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vlm4j.chat.Answer;
 import org.vlm4j.chat.Conversation;
+import org.vlm4j.chat.ConversationException;
 import org.vlm4j.chat.ImageEmbedding;
 import org.vlm4j.cli.GenerationReport;
 import org.vlm4j.vision.ImageDecodeException;
@@ -86,14 +87,14 @@ public final class SlashCommands {
             io.err().println("not a valid path: " + arg);
             return;
         }
+        ImageEmbedding e;
         try {
-            conversation.setImage(file);
-        } catch (ImageDecodeException e) {
-            io.err().println("cannot use that picture: " + e.getMessage()
+            e = conversation.switchImage(file); // the current picture stays unless the new one is read and encoded
+        } catch (ImageDecodeException | ConversationException ex) {
+            io.err().println("cannot use that picture: " + ex.getMessage()
                     + (conversation.hasImage() ? " (" + conversation.imageName() + " stays)" : ""));
             return;
         }
-        ImageEmbedding e = conversation.encodeImage();
         io.err().println("image: " + StartupInfo.imageLine(conversation.imageName(), e) + "; shown at the next <image>");
     }
 
