@@ -13,6 +13,9 @@ public record ConvertOptions(GgmlType textType, GgmlType visionType, String name
     public static final ConvertOptions DEFAULTS = new ConvertOptions(GgmlType.Q8_0, GgmlType.F16, null, ConvertProgress.NONE);
 
     public ConvertOptions {
+        if (name != null) {
+            checkName(name);
+        }
         if (textType != GgmlType.Q8_0 && textType != GgmlType.Q4_0 && textType != GgmlType.F16 && textType != GgmlType.BF16
                 && textType != GgmlType.F32) {
             throw new IllegalArgumentException("text type " + textType + " is not supported (q8_0, q4_0, f16, bf16, f32)");
@@ -52,5 +55,31 @@ public record ConvertOptions(GgmlType textType, GgmlType visionType, String name
     /** The lower-case spelling used in file names. */
     public static String typeName(GgmlType t) {
         return t.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A model name is also the start of the two file names ({@code NAME-q8_0.gguf},
+     * {@code mmproj-NAME-f16.gguf}), so it must be one plain file-name part: not empty, no path
+     * separators, not starting with a dot, no control characters, at most 200 characters.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static String checkName(String name) {
+        String why = null;
+        if (name.isBlank()) {
+            why = "is empty";
+        } else if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
+            why = "contains a path separator (the files go into --out)";
+        } else if (name.startsWith(".")) {
+            why = "starts with a dot";
+        } else if (name.length() > 200) {
+            why = "is longer than 200 characters";
+        } else if (name.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7F)) {
+            why = "contains a control character";
+        }
+        if (why != null) {
+            throw new IllegalArgumentException("the model name '" + name + "' " + why + "; it names the output files");
+        }
+        return name;
     }
 }

@@ -42,7 +42,13 @@ public final class HfToGguf {
     /** Converts the checkpoint in {@code hfDir} into {@code outDir} (created if missing). */
     public static Result convert(Path hfDir, Path outDir, ConvertOptions o) throws IOException {
         InternVlConfig cfg = InternVlConfig.read(hfDir);
-        String name = o.name() != null ? o.name() : hfDir.toAbsolutePath().normalize().getFileName().toString();
+        Path dirName = hfDir.toAbsolutePath().normalize().getFileName();
+        String name;
+        try {
+            name = o.name() != null ? o.name() : ConvertOptions.checkName(dirName == null ? "" : dirName.toString());
+        } catch (IllegalArgumentException e) {
+            throw new ConvertException(hfDir + ": " + e.getMessage() + " (give one with --name)");
+        }
         Result out = outputFiles(outDir, name, o);
         Files.createDirectories(outDir);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(hfDir)) {

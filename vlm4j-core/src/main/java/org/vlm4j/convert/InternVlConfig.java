@@ -57,7 +57,44 @@ public record InternVlConfig(
         Integer headDim = text.has("head_dim") ? (int) text.integer("head_dim") : null;
         boolean tied = text.bool("tie_word_embeddings", cfg.bool("tie_word_embeddings", false));
         double ratio = cfg.number("downsample_ratio", 0.5);
-        int scale = (int) Math.round(1.0 / ratio);
+        int scale = ratio > 0 && ratio <= 1 ? (int) Math.round(1.0 / ratio) : 0;
+        if (scale < 1 || Math.abs(1.0 / ratio - scale) > 1e-6) {
+            throw new ConvertException(cfgFile + ": field 'downsample_ratio' must be 1/n for a whole n >= 1 (0.5 in InternVL), got "
+                    + ratio);
+        }
+        String tp = cfg.objectOrNull("llm_config") != null ? "llm_config." : "text_config.";
+        positive(cfgFile, tp + "num_hidden_layers", text.integer("num_hidden_layers"));
+        positive(cfgFile, tp + "hidden_size", text.integer("hidden_size"));
+        positive(cfgFile, tp + "intermediate_size", text.integer("intermediate_size"));
+        long heads = positive(cfgFile, tp + "num_attention_heads", text.integer("num_attention_heads"));
+        long kvHeads = positive(cfgFile, tp + "num_key_value_heads", text.integer("num_key_value_heads", heads));
+        if (heads % kvHeads != 0) {
+            throw new ConvertException(cfgFile + ": " + tp + "num_attention_heads (" + heads + ") must be a multiple of "
+                    + tp + "num_key_value_heads (" + kvHeads + ")");
+        }
+        if (headDim == null && text.integer("hidden_size") % heads != 0) {
+            throw new ConvertException(cfgFile + ": " + tp + "hidden_size (" + text.integer("hidden_size")
+                    + ") must be a multiple of num_attention_heads (" + heads + ") when there is no head_dim");
+        }
+        if (headDim != null) {
+            positive(cfgFile, tp + "head_dim", headDim);
+        }
+        positive(cfgFile, tp + "vocab_size", text.integer("vocab_size"));
+        positive(cfgFile, tp + "max_position_embeddings", text.integer("max_position_embeddings"));
+        long image = positive(cfgFile, "vision_config.image_size", vision.integer("image_size", cfg.integer("force_image_size", 448)));
+        long patch = positive(cfgFile, "vision_config.patch_size", vision.integer("patch_size"));
+        if (image % patch != 0 || (image / patch) % scale != 0) {
+            throw new ConvertException(cfgFile + ": vision_config.image_size (" + image + ") must be a multiple of patch_size ("
+                    + patch + ") times the pixel-shuffle factor 1/downsample_ratio (" + scale + ")");
+        }
+        long vHidden = positive(cfgFile, "vision_config.hidden_size", vision.integer("hidden_size"));
+        positive(cfgFile, "vision_config.intermediate_size", vision.integer("intermediate_size"));
+        positive(cfgFile, "vision_config.num_hidden_layers", vision.integer("num_hidden_layers"));
+        long vHeads = positive(cfgFile, "vision_config.num_attention_heads", vision.integer("num_attention_heads"));
+        if (vHidden % vHeads != 0) {
+            throw new ConvertException(cfgFile + ": vision_config.hidden_size (" + vHidden + ") must be a multiple of"
+                    + " num_attention_heads (" + vHeads + ")");
+        }
 
         HfJson pre = HfJson.readOptional(dir.resolve("preprocessor_config.json"));
         float[] mean = floats3(pre, "image_mean", IMAGENET_MEAN);
@@ -79,6 +116,14 @@ public record InternVlConfig(
                 (int) vision.integer("hidden_size"), (int) vision.integer("intermediate_size"),
                 (int) vision.integer("num_hidden_layers"), (int) vision.integer("num_attention_heads"),
                 (float) vision.number("layer_norm_eps", 1e-6), act.equals("gelu"), scale, minTiles, maxTiles, mean, std);
+    }
+
+    /** {@code value}, which must be between 1 and 2^31 - 1 (a size or count from the config). */
+    private static long positive(Path cfgFile, String field, long value) {
+        if (value < 1 || value > Integer.MAX_VALUE) {
+            throw new ConvertException(cfgFile + ": field '" + field + "' must be a positive whole number, got " + value);
+        }
+        return value;
     }
 
     private static Integer id(HfJson cfg, String key) {

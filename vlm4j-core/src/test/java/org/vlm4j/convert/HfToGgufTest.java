@@ -164,6 +164,39 @@ class HfToGgufTest {
         assertTrue(!Files.exists(tmp.resolve("o3").resolve("tiny-f32.gguf")), "no partial output under the real name");
     }
 
+    /** Config values that would make impossible files (or a crash deep in the writer) are refused naming the field. */
+    @Test
+    void impossibleConfigValuesNameTheField() throws IOException {
+        Path d = TinyHf.bf16(tmp.resolve("badcfg"));
+        String good = Files.readString(TinyHf.fixture("config.json"));
+        String[][] cases = {
+            {"\"downsample_ratio\": 0.5", "\"downsample_ratio\": 0.0", "downsample_ratio"},
+            {"\"downsample_ratio\": 0.5", "\"downsample_ratio\": 0.3", "downsample_ratio"},
+            {"\"num_attention_heads\": 4", "\"num_attention_heads\": 0", "num_attention_heads"},
+        };
+        int k = 0;
+        for (String[] c : cases) {
+            assertTrue(good.contains(c[0]), c[0]);
+            Files.writeString(d.resolve("config.json"), good.replaceFirst(java.util.regex.Pattern.quote(c[0]), c[1]));
+            Path out = tmp.resolve("badcfg-out" + k++);
+            ConvertException e = assertThrows(ConvertException.class, () -> HfToGguf.convert(d, out, F32), c[1]);
+            assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains(c[2]), e.getMessage());
+            assertTrue(!Files.exists(out) || Files.list(out).findAny().isEmpty(), "nothing written for " + c[1]);
+        }
+    }
+
+    @Test
+    void modelNamesMustBePlainFileNameParts() {
+        for (String bad : new String[] {"", " ", "../../escape", "a/b", "a\\b", ".", ".hidden", "x\ny", "n".repeat(201)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new ConvertOptions(org.vlm4j.gguf.GgmlType.Q8_0, org.vlm4j.gguf.GgmlType.F16, bad, null), bad);
+            assertTrue(e.getMessage().contains("model name"), e.getMessage());
+        }
+        for (String good : new String[] {"InternVL3_5-1B", "my model v2", "x"}) {
+            assertEquals(good, new ConvertOptions(org.vlm4j.gguf.GgmlType.Q8_0, org.vlm4j.gguf.GgmlType.F16, good, null).name());
+        }
+    }
+
     @Test
     void sizeLabels() {
         assertEquals("631K", HfToGguf.sizeLabel(631_232));
