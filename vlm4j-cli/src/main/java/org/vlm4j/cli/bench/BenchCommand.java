@@ -52,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Timed repetitions of each test, after one warm-up run. Default: ${DEFAULT-VALUE}.")
     int repetitions;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads. Default: the available processors.")
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads; 0 = one per processor (the default).")
     Integer threads;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
@@ -104,15 +104,17 @@ public final class BenchCommand implements Callable<Integer> {
         check(promptTokens >= 0, "-p/--n-prompt must be >= 0, got " + promptTokens);
         check(genTokens >= 0, "-n/--n-gen must be >= 0, got " + genTokens);
         check(repetitions >= 1, "-r/--repetitions must be >= 1, got " + repetitions);
-        int t = threads != null ? threads : WorkerPool.defaultThreads();
-        check(t >= 1 && t <= WorkerPool.MAX_THREADS, "-t/--threads must be between 1 and " + WorkerPool.MAX_THREADS + ", got " + t);
+        int t = threads != null && threads != 0 ? threads : WorkerPool.defaultThreads(); // 0 = all processors, as in run/chat/serve
+        check(t >= 1 && t <= WorkerPool.MAX_THREADS, "-t/--threads must be between 0 (all processors) and " + WorkerPool.MAX_THREADS
+                + ", got " + t);
         check(contextSize >= 0, "-c/--ctx-size must be >= 0, got " + contextSize);
         check(depth >= 0, "-d/--n-depth must be >= 0, got " + depth);
         check(depth == 0 || promptTokens > 0 || genTokens > 0, "-d/--n-depth needs a pp or tg test (-p or -n > 0)");
-        long need = (long) depth + Math.max(promptTokens, genTokens > 0 ? genTokens + 1 : 0);
-        check(need <= Integer.MAX_VALUE / 2, "-d/--n-depth " + depth + " is too large");
+        long need = (long) depth + Math.max(promptTokens, genTokens > 0 ? (long) genTokens + 1 : 0);
+        String parts = "-d " + depth + " + " + (promptTokens >= (long) genTokens + 1 ? "-p " + promptTokens : "1 + -n " + genTokens);
+        check(need <= Integer.MAX_VALUE / 2, "the tests need " + need + " positions (" + parts + "), more than any context holds");
         check(contextSize == 0 || contextSize >= need, "-c/--ctx-size " + contextSize + " is too small for the tests: they need "
-                + need + " positions (-d " + depth + " + " + (promptTokens >= genTokens + 1 ? "-p " + promptTokens : "1 + -n " + genTokens) + ")");
+                + need + " positions (" + parts + ")");
         return new BenchSettings(model, mmproj, promptTokens, genTokens, repetitions, t, contextSize, seed,
                 ModelOptions.kvCacheType(spec.commandLine(), kvType), depth);
     }

@@ -158,7 +158,9 @@ class BenchCommandTest {
             {"bench", "-m", m, "--kv-type", "q8_0"},
             {"bench", "-m", m, "-n", "-5"},
             {"bench", "-m", m, "-r", "0"},
-            {"bench", "-m", m, "-t", "0"},
+            {"bench", "-m", m, "-t", "-1"},
+            {"bench", "-m", m, "-n", "2147483647"},
+            {"bench", "-m", m, "-p", "2147483647"},
             {"bench", "-m", m, "-t", "513"},
             {"bench", "-m", m, "-p", "abc"},
             {"bench", "-m", m, "-c", "-1"},
@@ -176,7 +178,9 @@ class BenchCommandTest {
             assertFalse(r.hasStackTrace(), ctx);
             assertEquals("", r.out(), ctx);
         }
-        assertTrue(Cli.run("bench", "-m", m, "-t", "100000").err().startsWith("vlm4j: error: -t/--threads must be between 1 and 512, got 100000"));
+        assertTrue(Cli.run("bench", "-m", m, "-t", "100000").err().startsWith("vlm4j: error: -t/--threads must be between 0 (all processors) and 512, got 100000"));
+        assertTrue(Cli.run("bench", "-m", m, "-n", "2147483647").err().startsWith(
+                "vlm4j: error: the tests need 2147483648 positions (-d 0 + 1 + -n 2147483647), more than any context holds"));
         Cli small = Cli.run("bench", "-m", m, "-p", "16", "-c", "8");
         assertTrue(small.err().contains("-c/--ctx-size 8 is too small"), small.err());
         Cli deep = Cli.run("bench", "-m", m, "-p", "16", "-n", "0", "-d", "8", "-c", "20");
