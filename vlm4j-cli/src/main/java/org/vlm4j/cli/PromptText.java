@@ -38,12 +38,36 @@ public final class PromptText {
      * @throws IOException if it cannot be read or is not valid UTF-8 (the message names the file)
      */
     public static String readUtf8(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes = readBounded(file);
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8 text", e);
         }
+    }
+
+    /** Text files larger than this are refused (a prompt this long would not fit any context anyway). */
+    static final int MAX_TEXT_BYTES = 256 << 20;
+
+    /**
+     * The bytes of a text file: a directory is named as such, and a device or pipe (which has no
+     * size, e.g. /dev/zero) is read up to {@link #MAX_TEXT_BYTES} instead of forever.
+     */
+    static byte[] readBounded(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, not a text file");
+        }
+        if (Files.isRegularFile(file) && Files.size(file) <= MAX_TEXT_BYTES) {
+            return Files.readAllBytes(file);
+        }
+        byte[] data;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            data = in.readNBytes(MAX_TEXT_BYTES + 1);
+        }
+        if (data.length > MAX_TEXT_BYTES) {
+            throw new IOException(file + ": more than " + (MAX_TEXT_BYTES >> 20) + " MiB of text");
+        }
+        return data;
     }
 }

@@ -46,7 +46,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Tokenizer tok = load(model);
-        String text = input.file != null ? Files.readString(input.file, StandardCharsets.UTF_8) : input.text;
+        String text = input.file != null ? PromptText.readUtf8(input.file) : input.text; // strict UTF-8, errors name the file
         int[] ids = tok.encode(text);
         PrintWriter out = spec.commandLine().getOut();
         StringBuilder sb = new StringBuilder("[");

@@ -225,4 +225,33 @@ class RunCommandTest {
         assertEquals("", sampled.err());
         assertEquals(Fixtures.json(sampled.out()).get("tokens"), Fixtures.json(again.out()).get("tokens"), "same seed, same tokens");
     }
+
+    /** Inputs that are not files of the expected kind are named in one line, and devices are not read forever. */
+    @org.junit.jupiter.api.Test
+    void inputsThatAreNotFilesAreNamed() throws Exception {
+        String m = Fixtures.text(tmp).toString();
+        String v = Fixtures.vision(tmp).toString();
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("a-dir"));
+        Path bad = java.nio.file.Files.write(tmp.resolve("bad.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
+        String[][] cases = {
+            {"run", "-m", m, "-f", dir.toString()}, {dir + ": is a directory"},
+            {"tokenize", "-m", m, "-f", dir.toString()}, {dir + ": is a directory"},
+            {"tokenize", "-m", m, "-f", bad.toString()}, {bad + ": not valid UTF-8"},
+            {"run", "-m", m, "--mmproj", v, "-i", dir.toString(), "-p", "hi"}, {dir + ": is a directory"},
+        };
+        List<String[]> all = new ArrayList<>(Arrays.asList(cases));
+        if (java.nio.file.Files.exists(Path.of("/dev/zero"))) {
+            all.add(new String[] {"run", "-m", m, "-f", "/dev/zero"});
+            all.add(new String[] {"/dev/zero: more than"});
+            all.add(new String[] {"run", "-m", m, "--mmproj", v, "-i", "/dev/zero", "-p", "hi"});
+            all.add(new String[] {"/dev/zero: more than"});
+        }
+        for (int k = 0; k < all.size(); k += 2) {
+            Cli r = Cli.run(all.get(k));
+            String ctx = String.join(" ", all.get(k)) + "\n" + r;
+            assertEquals(Main.EXIT_ERROR, r.status(), ctx);
+            assertTrue(r.err().startsWith("vlm4j: error: " + all.get(k + 1)[0]), ctx);
+            assertFalse(r.hasStackTrace(), ctx);
+        }
+    }
 }

@@ -65,17 +65,21 @@ final class HuggingFaceTokenizerLoader {
             int b0 = raw.read();
             int b1 = raw.read();
             raw.reset();
-            InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(raw, 1 << 16) : raw;
             ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
             byte[] chunk = new byte[1 << 16];
             long total = 0;
             int r;
-            while ((r = in.read(chunk)) > 0) {
-                total += r;
-                if (total > MAX_FILE_BYTES) {
-                    throw new IOException(p + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB, refusing to load");
+            try {
+                InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(raw, 1 << 16) : raw;
+                while ((r = in.read(chunk)) > 0) {
+                    total += r;
+                    if (total > MAX_FILE_BYTES) {
+                        throw new IOException(p + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB, refusing to load");
+                    }
+                    out.write(chunk, 0, r);
                 }
-                out.write(chunk, 0, r);
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw new IOException(p + ": not a complete gzip file" + (e.getMessage() != null ? " (" + e.getMessage() + ")" : ""), e);
             }
             return out.toString(StandardCharsets.UTF_8);
         }

@@ -125,14 +125,28 @@ public final class ImageDecoder {
         String name = file.toString();
         byte[] data;
         try {
-            long size = Files.size(file);
-            if (size > maxFileBytes) {
-                throw new ImageDecodeException(name, Reason.TOO_LARGE, "file is " + size + " bytes, over the limit of "
-                        + maxFileBytes + " bytes");
+            if (Files.isDirectory(file)) {
+                throw new ImageDecodeException(name, Reason.UNREADABLE, "is a directory, not an image file");
             }
-            data = Files.readAllBytes(file);
+            if (Files.isRegularFile(file)) {
+                long size = Files.size(file);
+                if (size > maxFileBytes) {
+                    throw new ImageDecodeException(name, Reason.TOO_LARGE, "file is " + size + " bytes, over the limit of "
+                            + maxFileBytes + " bytes");
+                }
+                data = Files.readAllBytes(file);
+            } else { // a device or pipe has no size: read at most the limit
+                try (java.io.InputStream in = Files.newInputStream(file)) {
+                    data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxFileBytes + 1));
+                }
+                if (data.length > maxFileBytes) {
+                    throw new ImageDecodeException(name, Reason.TOO_LARGE, "more than the limit of " + maxFileBytes + " bytes");
+                }
+            }
         } catch (NoSuchFileException e) {
             throw new ImageDecodeException(name, Reason.UNREADABLE, "file not found", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ImageDecodeException(name, Reason.UNREADABLE, "permission denied", e);
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException e) {

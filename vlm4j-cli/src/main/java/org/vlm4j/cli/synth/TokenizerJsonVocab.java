@@ -25,9 +25,14 @@ public final class TokenizerJsonVocab {
     /** Reads {@code file} into a vocabulary of exactly {@code rows} entries. */
     public static SynthVocab read(Path file, int rows) throws IOException {
         String text;
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, not a tokenizer.json file");
+        }
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new IOException(file + ": not a complete gzip file" + (e.getMessage() != null ? " (" + e.getMessage() + ")" : ""), e);
         }
         return fromJson(text, file.toString(), rows);
     }
