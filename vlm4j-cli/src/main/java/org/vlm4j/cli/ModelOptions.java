@@ -95,12 +95,6 @@ public final class ModelOptions {
     }
 
     /** Checks that a text model was given (the positional chat form fills it in before). */
-    public void requireModel(CommandLine cl) {
-        if (model == null) {
-            throw new ParameterException(cl, "missing the language model: give -m TEXT.gguf");
-        }
-    }
-
     /**
      * Maps the files. {@code -m} may also name a folder of converted GGUFs or a Hugging Face repo id
      * pulled into the cache ({@code vlm4j pull}); then the mmproj found beside it is used unless

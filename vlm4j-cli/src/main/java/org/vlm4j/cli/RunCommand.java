@@ -147,14 +147,15 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private void checkArguments(CommandLine cl) {
-        model.requireModel(cl);
+        // without -m the default model comes from the cache (--yes / --offline), as in chat
         if (raw && !images.isEmpty()) {
             throw new ParameterException(cl, "--raw takes no --image: raw prompts are text only (drop --raw to show images)");
         }
         if (raw && system != null) {
             throw new ParameterException(cl, "--raw uses no chat template, so --system has no effect; put the system block in the prompt");
         }
-        if (!images.isEmpty() && model.mmproj() == null) {
+        // a folder or a pulled repo id brings its own mmproj; only a lone text file needs --mmproj
+        if (!images.isEmpty() && model.mmproj() == null && model.model() != null && java.nio.file.Files.isRegularFile(model.model())) {
             throw new ParameterException(cl, "--image needs the vision model: add --mmproj VISION.gguf");
         }
         if (maxNewTokens < 0) {

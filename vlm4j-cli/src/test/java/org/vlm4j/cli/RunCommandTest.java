@@ -165,7 +165,6 @@ class RunCommandTest {
         String vision = Fixtures.vision(tmp).toString();
         String[][] cases = {
             {"run", "-m", model},
-            {"run", "-p", "x"},
             {"run", "-m", model, "-p", "x", "-f", "p.txt"},
             {"run", "--raw", "-m", model, "--mmproj", vision, "--image", "a.png", "-p", "x"},
             {"run", "--raw", "-m", model, "--system", "s", "-p", "x"},
@@ -253,5 +252,20 @@ class RunCommandTest {
             assertTrue(r.err().startsWith("vlm4j: error: " + all.get(k + 1)[0]), ctx);
             assertFalse(r.hasStackTrace(), ctx);
         }
+    }
+
+    /** {@code -m FOLDER} brings the folder's mmproj for {@code --image}, as in chat (the README's promise for every -m). */
+    @org.junit.jupiter.api.Test
+    void aFolderBringsItsVisionModel() throws Exception {
+        Path folder = java.nio.file.Files.createDirectories(tmp.resolve("model-folder"));
+        java.nio.file.Files.copy(Fixtures.text(tmp), folder.resolve("tiny-f32.gguf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.copy(Fixtures.vision(tmp), folder.resolve("mmproj-tiny-f32.gguf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Cli r = Cli.run("run", "-m", folder.toString(), "-i", Fixtures.image("img448.png", tmp).toString(), "-p", "Describe the image.",
+                "--temp", "0", "-n", "4", "-t", "1");
+        assertEquals(0, r.status(), r.toString());
+        assertFalse(r.out().isBlank(), r.toString());
+        Cli lone = Cli.run("run", "-m", Fixtures.text(tmp).toString(), "-i", Fixtures.image("img448.png", tmp).toString(), "-p", "x");
+        assertEquals(Main.EXIT_USAGE, lone.status(), lone.toString());
+        assertTrue(lone.err().contains("add --mmproj"), lone.toString());
     }
 }
