@@ -183,7 +183,11 @@ public final class Main implements Callable<Integer> {
     }
 
     private static int usageError(ParameterException ex, PrintWriter err, boolean debug) {
-        err.println("vlm4j: error: " + ex.getMessage());
+        String msg = String.valueOf(ex.getMessage());
+        if (msg.startsWith("Error: ")) { // some picocli messages carry their own prefix
+            msg = msg.substring(7);
+        }
+        err.println("vlm4j: error: " + msg);
         if (debug) {
             ex.printStackTrace(err);
         }

@@ -42,11 +42,12 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
-    static ConvertOptions options(String type, String visionType, String name) {
+    /** The options; a bad type or name is a usage error (exit status 2) of {@code cl}. */
+    static ConvertOptions options(picocli.CommandLine cl, String type, String visionType, String name) {
         try {
             return new ConvertOptions(ConvertOptions.parseType(type), ConvertOptions.parseType(visionType), name, null);
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new picocli.CommandLine.ParameterException(cl, e.getMessage());
         }
     }
 
@@ -54,7 +55,7 @@ public final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(err, quiet);
-        ConvertOptions o = options(type, visionType, name).withProgress((f, t, d, n) -> bar.update(f, d, n));
+        ConvertOptions o = options(spec.commandLine(), type, visionType, name).withProgress((f, t, d, n) -> bar.update(f, d, n));
         HfToGguf.Result r;
         try {
             r = HfToGguf.convert(hfDir, out, o);

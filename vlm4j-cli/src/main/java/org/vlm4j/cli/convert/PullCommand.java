@@ -54,7 +54,7 @@ public final class PullCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(err, quiet);
-        ConvertOptions o = ConvertCommand.options(type, visionType, null).withProgress((f, t, d, n) -> bar.update(f, d, n));
+        ConvertOptions o = ConvertCommand.options(spec.commandLine(), type, visionType, null).withProgress((f, t, d, n) -> bar.update(f, d, n));
         ModelPuller p = new ModelPuller(HubClient.fromEnvironment(), ModelCache.fromEnvironment());
         ModelPuller.Result r;
         try {

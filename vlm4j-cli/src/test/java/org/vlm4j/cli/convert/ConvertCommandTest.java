@@ -44,8 +44,12 @@ class ConvertCommandTest {
         assertTrue(c.err().contains("model.safetensors") && c.err().contains("too short"), c.err());
         assertFalse(c.err().contains("looks like a bug"), c.err());
         c = Cli.run("convert", hf.toString(), "--out", tmp.resolve("o").toString(), "--type", "q5_k");
-        assertEquals(1, c.status());
+        assertEquals(2, c.status(), "an unknown type is a usage error");
         assertTrue(c.err().contains("q5_k"), c.err());
+        c = Cli.run("convert", hf.toString(), "--out", tmp.resolve("o").toString(), "--name", "../../escape");
+        assertEquals(2, c.status(), c.toString());
+        assertTrue(c.err().contains("path separator"), c.err());
+        assertFalse(Files.exists(tmp.getParent().resolve("escape-q8_0.gguf")), "nothing written outside --out");
     }
 
     @Test
