@@ -99,6 +99,9 @@ public final class GgufFile implements AutoCloseable {
      * @throws IOException if it cannot be read
      */
     public static GgufFile open(Path path) throws IOException {
+        if (path.toString().isEmpty()) {
+            throw new IOException("the file name is empty (an unset variable?): expected a .gguf file");
+        }
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "file not found");
         }

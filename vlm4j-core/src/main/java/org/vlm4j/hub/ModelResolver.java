@@ -33,6 +33,9 @@ public final class ModelResolver {
     }
 
     public ResolvedModel resolveModel(String pathOrRepo) throws IOException {
+        if (pathOrRepo.isBlank()) {
+            throw new HubException("the model path is empty (an unset variable?): give a .gguf file, a folder or a repo id");
+        }
         Path p = Path.of(pathOrRepo);
         if (Files.isRegularFile(p)) {
             return new ResolvedModel(p, siblingMmproj(p));
@@ -54,6 +57,9 @@ public final class ModelResolver {
                         + "); run 'vlm4j pull " + pathOrRepo.replace("@", " --revision ") + "' first");
             }
             return m;
+        }
+        if (Files.exists(p)) {
+            throw new HubException(p + ": not a regular file or directory (a device or a pipe?); give a .gguf file");
         }
         throw new java.nio.file.NoSuchFileException(pathOrRepo, null, "file not found");
     }
