@@ -237,6 +237,8 @@ class RunCommandTest {
             {"tokenize", "-m", m, "-f", dir.toString()}, {dir + ": is a directory"},
             {"tokenize", "-m", m, "-f", bad.toString()}, {bad + ": not valid UTF-8"},
             {"run", "-m", m, "--mmproj", v, "-i", dir.toString(), "-p", "hi"}, {dir + ": is a directory"},
+            {"run", "-m", "", "-p", "hi"}, {"the model path is empty"},
+            {"info", ""}, {"the file name is empty"},
         };
         List<String[]> all = new ArrayList<>(Arrays.asList(cases));
         if (java.nio.file.Files.exists(Path.of("/dev/zero"))) {
@@ -244,6 +246,8 @@ class RunCommandTest {
             all.add(new String[] {"/dev/zero: more than"});
             all.add(new String[] {"run", "-m", m, "--mmproj", v, "-i", "/dev/zero", "-p", "hi"});
             all.add(new String[] {"/dev/zero: more than"});
+            all.add(new String[] {"run", "-m", "/dev/null", "-p", "hi"});
+            all.add(new String[] {"/dev/null: not a regular file"});
         }
         for (int k = 0; k < all.size(); k += 2) {
             Cli r = Cli.run(all.get(k));
