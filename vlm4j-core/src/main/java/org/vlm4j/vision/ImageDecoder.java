@@ -339,7 +339,7 @@ public final class ImageDecoder {
         for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
             String m = t.getMessage();
             if (m == null || m.isBlank()) {
-                m = t.getClass().getSimpleName();
+                m = t instanceof java.io.EOFException ? "the data ends early" : t.getClass().getSimpleName();
             }
             if (sb.indexOf(m) < 0) {
                 sb.append(sb.isEmpty() ? "" : ": ").append(m);
