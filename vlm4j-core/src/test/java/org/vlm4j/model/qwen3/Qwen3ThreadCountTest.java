@@ -55,7 +55,7 @@ class Qwen3ThreadCountTest {
             }
             float[] last = out[prompt.length - 1];
             for (int s = 0; s < STEPS; s++) {
-                last = st.decode(argmax(last)).clone();
+                last = st.decode(TextGolden.argmax(last)).clone();
                 out[prompt.length + s] = last;
             }
             return out;
@@ -71,15 +71,5 @@ class Qwen3ThreadCountTest {
             }
         }
         return -1;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
