@@ -37,6 +37,15 @@ public final class Conversation implements AutoCloseable {
     private final Generator generator;
     private InternVitEncoder visionEncoder;
 
+    /**
+     * Set while a call that changes the conversation runs (guarded by {@code this}). Other threads
+     * wait at the lock; only the running call's own listener can see it set, and calling back in
+     * from there would corrupt the dialogue, so that is an error.
+     */
+    private boolean busy;
+    /** {@link #cancel} since the current ask began; honoured also before the first token (image encoding). */
+    private volatile boolean cancelPending;
+
     /** Images shown in the dialogue, by index (several indices may share one embedding). */
     private final List<ImageEmbedding> shown = new ArrayList<>();
     /** Complete turns after the system block. */
@@ -93,10 +102,16 @@ public final class Conversation implements AutoCloseable {
         if (!model.hasVision()) {
             throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
         }
-        this.currentImage = Objects.requireNonNull(image, "image");
-        this.currentImageName = name;
-        this.currentEmbedding = null;
-        this.currentShown = false;
+        Objects.requireNonNull(image, "image");
+        enter();
+        try {
+            this.currentImage = image;
+            this.currentImageName = name;
+            this.currentEmbedding = null;
+            this.currentShown = false;
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -112,14 +127,19 @@ public final class Conversation implements AutoCloseable {
             throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
         }
         RgbImage img = model.decodeImage(file);
-        String text = ChatTemplate.withImageMarkers("", 1);
-        checkImageCanFit(first -> ChatTemplate.userTurn(text, first, 1), img);
-        ImageEmbedding e = model.embed(img, visionEncoder());
-        this.currentImage = img;
-        this.currentImageName = String.valueOf(file.getFileName());
-        this.currentEmbedding = e;
-        this.currentShown = false;
-        return e;
+        enter();
+        try {
+            String text = ChatTemplate.withImageMarkers("", 1);
+            checkImageCanFit(first -> ChatTemplate.userTurn(text, first, 1), img);
+            ImageEmbedding e = model.embed(img, visionEncoder());
+            this.currentImage = img;
+            this.currentImageName = String.valueOf(file.getFileName());
+            this.currentEmbedding = e;
+            this.currentShown = false;
+            return e;
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -155,6 +175,15 @@ public final class Conversation implements AutoCloseable {
      * Useful to report the encode time before the first question.
      */
     public synchronized ImageEmbedding encodeImage() {
+        enter();
+        try {
+            return encodeCurrent();
+        } finally {
+            exit();
+        }
+    }
+
+    private ImageEmbedding encodeCurrent() {
         if (currentImage == null) {
             throw new ConversationException("no image is set");
         }
@@ -183,6 +212,17 @@ public final class Conversation implements AutoCloseable {
      */
     public synchronized Answer ask(String message, AskOptions ask, TextListener listener) {
         Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(ask, "ask");
+        enter();
+        try {
+            cancelPending = false;
+            return askMarked(message, ask, listener);
+        } finally {
+            exit();
+        }
+    }
+
+    private Answer askMarked(String message, AskOptions ask, TextListener listener) {
         String text = message;
         int markers = ChatTemplate.countImageMarkers(text);
         if (markers == 0 && options.autoImageMarker() && currentImage != null && !currentShown) {
@@ -201,7 +241,7 @@ public final class Conversation implements AutoCloseable {
                 int n = markers;
                 List<RgbImage> same = java.util.Collections.nCopies(n, currentImage);
                 checkFitsBeforeEncoding(first -> ChatTemplate.userTurn(t, first, n), same, 1);
-                encodeImage();
+                encodeCurrent();
                 visionMs = currentEmbedding.encodeMillis();
                 tiles = currentEmbedding.tiles();
             }
@@ -243,7 +283,21 @@ public final class Conversation implements AutoCloseable {
         return askWith(first -> ChatTemplate.userTurnWithImagesBetween(copy, first), images, ask, listener);
     }
 
+    private void requireVisionFor(List<RgbImage> images) {
+        for (RgbImage img : images) {
+            Objects.requireNonNull(img, "image");
+        }
+        if (!images.isEmpty() && !model.hasVision()) {
+            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
+        }
+    }
+
     private static void checkSegments(List<String> segments, List<RgbImage> images) {
+        Objects.requireNonNull(segments, "segments");
+        Objects.requireNonNull(images, "images");
+        for (String seg : segments) {
+            Objects.requireNonNull(seg, "a text segment is null");
+        }
         if (segments.size() != images.size() + 1) {
             throw new IllegalArgumentException("need one text segment more than images, got " + segments.size() + " segments and "
                     + images.size() + " images");
@@ -251,17 +305,29 @@ public final class Conversation implements AutoCloseable {
     }
 
     private Answer askWith(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, AskOptions ask, TextListener listener) {
-        checkFitsBeforeEncoding(turnAt, images, 1);
-        double visionMs = 0;
-        int tiles = 0;
-        List<ImageEmbedding> embeds = new ArrayList<>();
-        for (RgbImage img : images) {
-            ImageEmbedding e = model.embed(img, visionEncoder());
-            visionMs += e.encodeMillis();
-            tiles += e.tiles();
-            embeds.add(e);
+        Objects.requireNonNull(ask, "ask");
+        requireVisionFor(images);
+        enter();
+        try {
+            cancelPending = false;
+            checkFitsBeforeEncoding(turnAt, images, 1);
+            double visionMs = 0;
+            int tiles = 0;
+            List<ImageEmbedding> embeds = new ArrayList<>();
+            for (RgbImage img : images) {
+                if (cancelPending) { // cancelled while the pictures were encoded: nothing reaches the context
+                    lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
+                    return lastAnswer;
+                }
+                ImageEmbedding e = model.embed(img, visionEncoder());
+                visionMs += e.encodeMillis();
+                tiles += e.tiles();
+                embeds.add(e);
+            }
+            return answer(turnAt, embeds, ask, listener, visionMs, tiles);
+        } finally {
+            exit();
         }
-        return answer(turnAt, embeds, ask, listener, visionMs, tiles);
     }
 
     /**
@@ -310,6 +376,16 @@ public final class Conversation implements AutoCloseable {
     }
 
     private void addTurnWith(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, int[] answerTokens) {
+        requireVisionFor(images);
+        enter();
+        try {
+            addTurnEntered(turnAt, images, answerTokens);
+        } finally {
+            exit();
+        }
+    }
+
+    private void addTurnEntered(IntFunction<List<PromptPiece>> turnAt, List<RgbImage> images, int[] answerTokens) {
         int vocab = model.tokenizer().vocabSize();
         int[] answerIds = answerTokens.clone();
         for (int id : answerIds) {
@@ -363,16 +439,27 @@ public final class Conversation implements AutoCloseable {
         StreamingDecoder dec = model.tokenizer().newStreamingDecoder();
         TextListener out = listener == null ? TextListener.NONE : listener;
         GenerationResult r;
+        int before = session.position();
         try {
             r = generator.generate(input, gen, id -> {
                 String piece = dec.feed(id);
                 if (!piece.isEmpty()) {
                     out.onText(piece);
                 }
-            });
+            }, () -> cancelPending);
         } catch (ContextFullException e) {
             shown.subList(first, shown.size()).clear();
             throw new ConversationException("the message does not fit in the context: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            // e.g. the listener failed: take the half-made turn back out of the context, so that
+            // the dialogue stays well formed (its earlier turns and the cache agree)
+            shown.subList(first, shown.size()).clear();
+            try {
+                session.truncate(before);
+            } catch (RuntimeException ignored) {
+                // the state is closed or unusable: the original failure says more
+            }
+            throw e;
         }
         String tail = dec.flush();
         if (!tail.isEmpty()) {
@@ -431,7 +518,7 @@ public final class Conversation implements AutoCloseable {
         // Drop oldest turns, text-only ones first, until the rest fits.
         List<Turn> kept = new ArrayList<>(turns);
         int dropped = 0;
-        while (historyLength(kept, systemLen, endLen) + endLen + user.length() + extra > session.capacity()) {
+        while (!kept.isEmpty() && historyLength(kept, systemLen, endLen) + endLen + user.length() + extra > session.capacity()) {
             int victim = -1;
             for (int i = 0; i < kept.size(); i++) {
                 if (!kept.get(i).hasImage()) {
@@ -561,11 +648,16 @@ public final class Conversation implements AutoCloseable {
      * rows are kept; it is shown again at the next marker).
      */
     public synchronized void clear() {
-        session.reset();
-        turns.clear();
-        shown.clear();
-        currentShown = false;
-        lastAnswer = null;
+        enter();
+        try {
+            session.reset();
+            turns.clear();
+            shown.clear();
+            currentShown = false;
+            lastAnswer = null;
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -574,12 +666,34 @@ public final class Conversation implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        if (busy) {
+            throw new IllegalStateException("the conversation is busy with an answer: close it after the answer (or cancel it)");
+        }
         session.close();
     }
 
-    /** Stops the answer being generated, from any thread; the partial answer stays in the dialogue. */
+    /**
+     * Stops the answer being generated, from any thread; the partial answer stays in the dialogue.
+     * Called while the pictures of a message are being encoded, the message is dropped before it
+     * reaches the context (the answer comes back {@link StopReason#CANCELLED} with no tokens); during
+     * the prompt's computation, the answer stops before its first token.
+     */
     public void cancel() {
+        cancelPending = true;
         generator.cancel();
+    }
+
+    /** Starts a call that changes the conversation (see {@link #busy}). */
+    private void enter() {
+        if (busy) {
+            throw new IllegalStateException("the conversation is busy with an answer: it cannot be used from inside its own listener");
+        }
+        model.checkOpen();
+        busy = true;
+    }
+
+    private void exit() {
+        busy = false;
     }
 
     /** Positions used in the context. */

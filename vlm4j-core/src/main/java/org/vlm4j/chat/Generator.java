@@ -18,6 +18,7 @@ public final class Generator {
     private final Session session;
     private volatile boolean cancelRequested;
     private volatile boolean running;
+    private java.util.function.BooleanSupplier stop = () -> false;
 
     public Generator(Session session) {
         this.session = session;
@@ -47,9 +48,20 @@ public final class Generator {
      *     from
      */
     public GenerationResult generate(ModelInput prompt, GenerationOptions options, TokenListener listener) {
+        return generate(prompt, options, listener, () -> false);
+    }
+
+    /**
+     * {@link #generate(ModelInput, GenerationOptions, TokenListener)} that also stops, as
+     * {@link #cancel} does, once {@code stop} says so (checked before each token, so a stop that
+     * came before the prompt was computed ends the answer before its first token).
+     */
+    public GenerationResult generate(ModelInput prompt, GenerationOptions options, TokenListener listener,
+            java.util.function.BooleanSupplier stop) {
         Sampler sampler = new Sampler(options.sampler());
         cancelRequested = false;
         running = true;
+        this.stop = java.util.Objects.requireNonNull(stop, "stop");
         try {
             return run(prompt, options, sampler, listener == null ? TokenListener.NONE : listener);
         } finally {
@@ -70,7 +82,7 @@ public final class Generator {
         StopReason reason;
         int stopToken = -1;
         while (true) {
-            if (cancelRequested) {
+            if (cancelRequested || stop.getAsBoolean()) {
                 reason = StopReason.CANCELLED;
                 break;
             }
@@ -90,7 +102,7 @@ public final class Generator {
             }
             out[count++] = token;
             listener.onToken(token);
-            if (count >= max || session.remaining() == 1 || cancelRequested) {
+            if (count >= max || session.remaining() == 1 || cancelRequested || stop.getAsBoolean()) {
                 // the run ends here: keep the token in the conversation without computing it now
                 session.push(token);
                 continue;

@@ -16,14 +16,20 @@ import org.vlm4j.vision.ImageDecoder;
  *     the default, as in llama.cpp) or F32 (exact)
  */
 public record LoadOptions(int threads, int maxTiles, long maxPixels, boolean exifRotate, KvCacheType kvCacheType) {
+    /**
+     * The most tiles a picture may be cut into: 256 rows each, so 1,024 tiles already need a
+     * context of 262,144 positions, more than any InternVL model has.
+     */
+    public static final int MAX_TILES = 1024;
+
     public static final LoadOptions DEFAULTS = new LoadOptions(0, 0, ImageDecoder.DEFAULT_MAX_PIXELS, false, KvCacheType.F16);
 
     public LoadOptions {
         if (threads < 0 || threads > WorkerPool.MAX_THREADS) {
             throw new IllegalArgumentException("threads must be between 0 (all processors) and " + WorkerPool.MAX_THREADS + ", got " + threads);
         }
-        if (maxTiles < 0) {
-            throw new IllegalArgumentException("max tiles must be >= 0 (0 = from the model), got " + maxTiles);
+        if (maxTiles < 0 || maxTiles > MAX_TILES) {
+            throw new IllegalArgumentException("max tiles must be between 0 (from the model) and " + MAX_TILES + ", got " + maxTiles);
         }
         java.util.Objects.requireNonNull(kvCacheType, "kvCacheType");
         if (maxPixels < 1) {

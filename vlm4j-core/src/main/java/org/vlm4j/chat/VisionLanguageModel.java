@@ -136,6 +136,7 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     /** A new, independent conversation with its own KV cache. */
     public Conversation newConversation(ConversationOptions options) {
+        checkOpen();
         return new Conversation(this, options);
     }
 
@@ -326,8 +327,18 @@ public final class VisionLanguageModel implements AutoCloseable {
         return sb.toString();
     }
 
+    private volatile boolean closed;
+
+    /** @throws IllegalStateException once the model is closed */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model is closed");
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         text.close();
         if (vision != null) {
             vision.close();

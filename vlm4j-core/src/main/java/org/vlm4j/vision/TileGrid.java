@@ -42,12 +42,15 @@ public record TileGrid(int cols, int rows) {
      * @param imageSize tile edge in pixels (448 for InternVL3.5), used by the area tie rule
      * @throws IllegalArgumentException if a size is not positive or {@code minTiles > maxTiles}
      */
+    /** The largest tile count {@link #choose} considers (its search is quadratic in it). */
+    public static final int MAX_TILES = 4096;
+
     public static TileGrid choose(int width, int height, int minTiles, int maxTiles, int imageSize) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
         }
-        if (minTiles < 1 || maxTiles < minTiles) {
-            throw new IllegalArgumentException("need 1 <= minTiles <= maxTiles, got " + minTiles + ".." + maxTiles);
+        if (minTiles < 1 || maxTiles < minTiles || maxTiles > MAX_TILES) {
+            throw new IllegalArgumentException("need 1 <= minTiles <= maxTiles <= " + MAX_TILES + ", got " + minTiles + ".." + maxTiles);
         }
         if (imageSize <= 0) {
             throw new IllegalArgumentException("imageSize must be positive, got " + imageSize);

@@ -69,7 +69,9 @@ public record InternVitConfig(int imageSize, int patchSize, int hiddenSize, int 
             require(s > 0 && Float.isFinite(s), "image_std values must be positive");
         }
         require(layerNormEps > 0 && Float.isFinite(layerNormEps), "layer_norm_epsilon must be positive");
-        require(minTiles >= 1 && maxTiles >= minTiles, "preproc tiles must satisfy 1 <= min <= max, got " + minTiles + ".." + maxTiles);
+        // 4096: the most tiles the vision package's grid search considers (TileGrid.MAX_TILES; model does not depend on vision)
+        require(minTiles >= 1 && maxTiles >= minTiles && maxTiles <= 4096,
+                "preproc tiles must satisfy 1 <= min <= max <= 4096, got " + minTiles + ".." + maxTiles);
         // keeps every activation buffer below 2^31 elements
         long tokens = (long) (imageSize / patchSize) * (imageSize / patchSize) + 1;
         require(tokens * Math.max(hiddenSize, intermediateSize) < Integer.MAX_VALUE / 4
