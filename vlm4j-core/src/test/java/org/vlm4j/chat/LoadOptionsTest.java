@@ -21,7 +21,7 @@ class LoadOptionsTest {
 
     @Test
     void otherLimitsNameTheirSetting() {
-        assertEquals("max tiles must be >= 0 (0 = from the model), got -2",
+        assertEquals("max tiles must be between 0 (from the model) and 1024, got -2",
                 assertThrows(IllegalArgumentException.class, () -> LoadOptions.DEFAULTS.withMaxTiles(-2)).getMessage());
     }
 }
