@@ -174,8 +174,7 @@ public final class ChatCommand implements Callable<Integer> {
             Conversation c = m.newConversation(co);
             ImageEmbedding picture = null;
             if (image != null) {
-                c.setImage(image);
-                picture = c.encodeImage();
+                picture = c.switchImage(image); // refused before encoding when it cannot fit the context
             }
             if (!noInfo) {
                 StartupInfo.lines(m, c, c.imageName(), picture, maxNew, onContextFull).forEach(err::println);

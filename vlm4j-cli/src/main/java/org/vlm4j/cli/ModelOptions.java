@@ -78,8 +78,9 @@ public final class ModelOptions {
         if (threads < 0 || threads > WorkerPool.MAX_THREADS) {
             throw new ParameterException(cl, "--threads must be between 0 (all processors) and " + WorkerPool.MAX_THREADS + ", got " + threads);
         }
-        if (maxTiles < 0) {
-            throw new ParameterException(cl, "--max-tiles must be >= 0 (0 = from the model), got " + maxTiles);
+        if (maxTiles < 0 || maxTiles > LoadOptions.MAX_TILES) {
+            throw new ParameterException(cl, "--max-tiles must be between 0 (from the model) and " + LoadOptions.MAX_TILES
+                    + ", got " + maxTiles);
         }
         org.vlm4j.model.qwen3.KvCacheType kv = kvCacheType(cl, kvType);
         return LoadOptions.DEFAULTS.withThreads(threads).withMaxTiles(maxTiles).withKvCacheType(kv);
@@ -94,7 +95,6 @@ public final class ModelOptions {
         };
     }
 
-    /** Checks that a text model was given (the positional chat form fills it in before). */
     /**
      * Maps the files. {@code -m} may also name a folder of converted GGUFs or a Hugging Face repo id
      * pulled into the cache ({@code vlm4j pull}); then the mmproj found beside it is used unless

@@ -244,6 +244,10 @@ public final class Conversation implements AutoCloseable {
                 encodeCurrent();
                 visionMs = currentEmbedding.encodeMillis();
                 tiles = currentEmbedding.tiles();
+                if (cancelPending) { // cancelled while the picture was encoded: keep the encoding, drop the message
+                    lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
+                    return lastAnswer;
+                }
             }
             for (int i = 0; i < markers; i++) {
                 images.add(currentEmbedding);
@@ -323,6 +327,10 @@ public final class Conversation implements AutoCloseable {
                 visionMs += e.encodeMillis();
                 tiles += e.tiles();
                 embeds.add(e);
+            }
+            if (cancelPending) { // cancelled during the last picture
+                lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
+                return lastAnswer;
             }
             return answer(turnAt, embeds, ask, listener, visionMs, tiles);
         } finally {

@@ -182,7 +182,16 @@ public final class HubClient {
             if (have > 0) {
                 b.header("Range", "bytes=" + have + "-");
             }
-            HttpResponse<InputStream> r = send(b.build(), HttpResponse.BodyHandlers.ofInputStream(), repo + "/" + file);
+            HttpResponse<InputStream> r;
+            try {
+                r = send(b.build(), HttpResponse.BodyHandlers.ofInputStream(), repo + "/" + file);
+            } catch (HubException e) {
+                if (have == 0 && attempt == 0) {
+                    throw e; // the hub cannot be reached at all: no point in retrying
+                }
+                last = new IOException(e.getMessage(), e); // a resume that did not answer: another attempt
+                continue;
+            }
             int status = r.statusCode();
             if (status == 416 && have > 0) { // nothing left to fetch: verify what we have
                 r.body().close();
@@ -316,6 +325,9 @@ public final class HubClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while fetching " + what, e);
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            throw new HubException("cannot connect to " + endpoint + " within 30 s for " + what
+                    + " (check HF_ENDPOINT and the network; use --offline to work from the cache)", e);
         } catch (java.net.http.HttpTimeoutException e) {
             throw new HubException(endpoint + " did not answer within " + headerTimeout.toSeconds() + " s for " + what
                     + " (check HF_ENDPOINT and the network; use --offline to work from the cache)", e);

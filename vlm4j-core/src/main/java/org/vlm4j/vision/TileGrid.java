@@ -34,17 +34,18 @@ public record TileGrid(int cols, int rows) {
         return cols * rows;
     }
 
+    /** The largest tile count {@link #choose} accepts (its search is quadratic in it). */
+    public static final int MAX_TILES = 4096;
+
     /**
      * Chooses the grid for an image of {@code width x height} pixels.
      *
      * @param minTiles  smallest allowed {@code cols*rows} (InternVL default 1)
      * @param maxTiles  largest allowed {@code cols*rows} (InternVL default 12)
      * @param imageSize tile edge in pixels (448 for InternVL3.5), used by the area tie rule
-     * @throws IllegalArgumentException if a size is not positive or {@code minTiles > maxTiles}
+     * @throws IllegalArgumentException if a size is not positive, {@code minTiles > maxTiles} or
+     *     {@code maxTiles > MAX_TILES}
      */
-    /** The largest tile count {@link #choose} considers (its search is quadratic in it). */
-    public static final int MAX_TILES = 4096;
-
     public static TileGrid choose(int width, int height, int minTiles, int maxTiles, int imageSize) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
