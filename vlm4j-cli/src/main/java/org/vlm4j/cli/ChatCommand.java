@@ -174,7 +174,12 @@ public final class ChatCommand implements Callable<Integer> {
             Conversation c = m.newConversation(co);
             ImageEmbedding picture = null;
             if (image != null) {
-                picture = c.switchImage(image); // refused before encoding when it cannot fit the context
+                try {
+                    picture = c.switchImage(image); // refused before encoding when it cannot fit the context
+                } catch (org.vlm4j.chat.ConversationException tooBig) {
+                    // the dialogue can still go on in text, or with a smaller picture given by /image
+                    err.println("vlm4j: warning: " + tooBig.getMessage() + "; starting without a picture");
+                }
             }
             if (!noInfo) {
                 StartupInfo.lines(m, c, c.imageName(), picture, maxNew, onContextFull).forEach(err::println);

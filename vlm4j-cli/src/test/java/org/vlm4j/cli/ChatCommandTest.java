@@ -276,5 +276,8 @@ class ChatCommandTest {
         Cli info = Cli.withInput("", image, vision, text, "7", "300", "-t", "1");
         assertEquals(0, info.status(), info.toString());
         assertTrue(info.err().contains("context: 300 positions (model trained for 4096); answers up to 7 tokens"), info.err());
+        // the picture (256 rows) cannot fit with the system prompt in 300 positions: said at once, not after encoding it
+        assertTrue(info.err().contains("warning: the picture takes 256 positions") && info.err().contains("starting without a picture"),
+                info.err());
     }
 }
