@@ -53,13 +53,17 @@ final class ChatEngine {
     }
 
     private final VisionLanguageModel model;
+    private final ImageLoader images;
+    private final ImageBudget budget;
     private final SlotPool pool;
     private final Metrics metrics;
     private final ConversationOptions baseOptions;
     private final int contextSize;
 
-    ChatEngine(VisionLanguageModel model, SlotPool pool, Metrics metrics, int contextSize) {
+    ChatEngine(VisionLanguageModel model, ImageLoader images, ImageBudget budget, SlotPool pool, Metrics metrics, int contextSize) {
         this.model = model;
+        this.images = images;
+        this.budget = budget;
         this.pool = pool;
         this.metrics = metrics;
         this.contextSize = contextSize;
@@ -115,17 +119,21 @@ final class ChatEngine {
         try {
             for (int i = slot.chain.size() - 1; i < req.history().size(); i++) {
                 ChatRequest.Turn t = req.history().get(i);
-                c.addTurnWithImagesBetween(t.user().segments(), t.user().pixels(), t.assistant());
+                try (ImageBudget.Allowance turnPixels = budget.open()) { // pixels held only while this turn is computed
+                    c.addTurnWithImagesBetween(t.user().segments(), images.decode(t.user().images(), turnPixels), t.assistant());
+                }
                 slot.chain.add(chain.get(i + 1));
             }
             double replayMs = (System.nanoTime() - t0) / 1e6;
             int max = req.maxTokens() > 0 ? req.maxTokens() : contextSize;
             AskOptions ask = new AskOptions(max, req.sampler(), req.ignoreEos());
-            a = c.askWithImagesBetween(req.last().segments(), req.last().pixels(), ask, piece -> {
-                if (filter.feed(piece)) {
-                    c.cancel();
-                }
-            });
+            try (ImageBudget.Allowance pixels = budget.open()) {
+                a = c.askWithImagesBetween(req.last().segments(), images.decode(req.last().images(), pixels), ask, piece -> {
+                    if (filter.feed(piece)) {
+                        c.cancel();
+                    }
+                });
+            }
             filter.finish();
             int prompt = c.position() - a.generatedTokens();
             boolean complete = !filter.stopped() && !gone[0] && a.stopReason() != StopReason.CANCELLED && a.droppedTurns() == 0;

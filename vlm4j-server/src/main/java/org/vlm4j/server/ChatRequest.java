@@ -2,7 +2,6 @@ package org.vlm4j.server;
 
 import java.util.List;
 import org.vlm4j.chat.SamplerConfig;
-import org.vlm4j.vision.RgbImage;
 
 /**
  * A validated {@code /v1/chat/completions} request in the terms of a {@link org.vlm4j.chat.Conversation}:
@@ -22,8 +21,12 @@ import org.vlm4j.vision.RgbImage;
 public record ChatRequest(String systemMessage, List<Turn> history, UserMessage last, boolean stream, boolean includeUsage,
         int maxTokens, SamplerConfig sampler, List<String> stops, boolean ignoreEos) {
 
-    /** An image and a digest of its encoded bytes (to recognise it in a later request). */
-    public record Image(RgbImage pixels, String digest) {}
+    /**
+     * An image as sent (encoded bytes), the field it came in, and a digest of the bytes (to recognise
+     * it in a later request). It is decoded only when its turn is computed: a turn that the slot's
+     * cache already holds never is, and a request waiting in the queue holds no pixels.
+     */
+    public record Image(byte[] data, String name, String param, String digest) {}
 
     /**
      * A user message: text segments with an image between each two ({@code segments.get(0)},
@@ -40,9 +43,6 @@ public record ChatRequest(String systemMessage, List<Turn> history, UserMessage 
             }
         }
 
-        public List<RgbImage> pixels() {
-            return images.stream().map(Image::pixels).toList();
-        }
     }
 
     /** A complete earlier turn. */

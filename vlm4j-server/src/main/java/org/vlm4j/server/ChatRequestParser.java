@@ -45,11 +45,8 @@ final class ChatRequestParser {
         this.vision = vision;
     }
 
-    /**
-     * Parses a request body; its images are decoded here, counted against {@code allowance} (which
-     * the caller closes when the request is done).
-     */
-    ChatRequest parse(byte[] body, ImageBudget.Allowance allowance) {
+    /** Parses a request body; its images are checked as data but decoded only when their turn is computed. */
+    ChatRequest parse(byte[] body) {
         checkUtf8(body);
         JsonNode root;
         try {
@@ -116,7 +113,7 @@ final class ChatRequestParser {
         SamplerConfig sampler = sampler(root);
         List<String> stops = stops(root.get("stop"));
         boolean ignoreEos = optBool(root, "ignore_eos", false);
-        return messages(root.get("messages"), stream, includeUsage, maxTokens, sampler, stops, ignoreEos, allowance);
+        return messages(root.get("messages"), stream, includeUsage, maxTokens, sampler, stops, ignoreEos);
     }
 
     /**
@@ -206,7 +203,7 @@ final class ChatRequestParser {
     }
 
     private ChatRequest messages(JsonNode messages, boolean stream, boolean includeUsage, int maxTokens, SamplerConfig sampler,
-            List<String> stops, boolean ignoreEos, ImageBudget.Allowance allowance) {
+            List<String> stops, boolean ignoreEos) {
         if (messages == null || messages.isNull()) {
             throw ApiException.missing("messages");
         }
@@ -252,7 +249,7 @@ final class ChatRequestParser {
                     } else {
                         user.text("\n");
                     }
-                    userContent(content, p + ".content", user, allowance);
+                    userContent(content, p + ".content", user);
                     lastRole = role;
                 }
                 case "assistant" -> {
@@ -333,7 +330,7 @@ final class ChatRequestParser {
         }
     }
 
-    private void userContent(JsonNode content, String p, UserParts user, ImageBudget.Allowance allowance) {
+    private void userContent(JsonNode content, String p, UserParts user) {
         if (content == null || content.isNull()) {
             throw ApiException.missing(p);
         }
@@ -368,7 +365,7 @@ final class ChatRequestParser {
                     } else {
                         throw ApiException.wrongType(up, "an object with 'url'");
                     }
-                    user.image(images.load(url, up, allowance));
+                    user.image(images.load(url, up));
                 }
                 default -> throw ApiException.invalid(pp + ".type", "content part type '" + type
                         + "' is not supported (use text or image_url)");

@@ -4,14 +4,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
- * How many decoded image pixels the server holds at once. A request's images stay decoded (three
- * bytes a pixel, and about twice that while they decode) from parsing until its answer is done, also
- * while it waits in the queue, so the limit of one image ({@code maxPixels}) alone does not bound
- * the heap: sixteen requests of sixteen 49-megapixel images each would need gigabytes. So a request
- * may hold at most {@link #perRequest()} pixels in all (more is a 400 naming the image that went
- * over), and all requests together at most {@link #total()} (more is a 503 with {@code Retry-After},
- * as when the queue is full). Pixels are counted from an image's header, before its pixels are
- * decoded, and given back when the request ends.
+ * How many decoded image pixels the server holds at once. Pictures arrive encoded and are decoded
+ * only when their turn is computed (three bytes a pixel, about twice that while they decode), so
+ * requests waiting in the queue hold none and at most one turn per slot holds any. Still, the limit
+ * of one picture ({@code maxPixels}) alone does not bound the heap: a message may carry many
+ * pictures, and several slots decode at once. So the pictures of one message may hold at most
+ * {@link #perRequest()} pixels in all (more is a 400 naming the picture that went over; the same
+ * picture twice counts once), and all slots together at most {@link #total()} (more is a 503 with
+ * {@code Retry-After}, as when the queue is full). Pixels are counted from a picture's header,
+ * before its pixels are decoded, and given back when its turn is done.
  */
 final class ImageBudget {
     private final long perRequest;
@@ -70,14 +71,14 @@ final class ImageBudget {
                 throw new IllegalStateException("allowance closed");
             }
             if (held + pixels > perRequest) {
-                throw new ApiException(400, "invalid_request_error", param, "too_many_pixels", "'" + param + "': the images of"
-                        + " this request would hold " + (held + pixels) + " pixels in all, over the limit of " + perRequest
-                        + " pixels per request; send fewer or smaller images");
+                throw new ApiException(400, "invalid_request_error", param, "too_many_pixels", "'" + param + "': the pictures of"
+                        + " this message would hold " + (held + pixels) + " pixels in all, over the limit of " + perRequest
+                        + " pixels per message; send fewer or smaller pictures");
             }
             long now = used.addAndGet(pixels);
             if (now > total) {
                 used.addAndGet(-pixels);
-                throw new ApiException(503, "server_error", param, "server_busy", "the server holds too many image pixels of"
+                throw new ApiException(503, "server_error", param, "server_busy", "the server holds too many picture pixels of"
                         + " other requests now (limit " + total + "); retry later", 1);
             }
             held += pixels;

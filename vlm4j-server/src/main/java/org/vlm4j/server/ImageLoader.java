@@ -13,9 +13,14 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.vlm4j.vision.ImageDecodeException;
 import org.vlm4j.vision.ImageDecoder;
+import org.vlm4j.vision.RgbImage;
 
 /**
  * Turns the {@code url} of an {@code image_url} content part into pixels: {@code data:image/...;base64,}
@@ -32,11 +37,8 @@ final class ImageLoader {
         this.config = config;
     }
 
-    /**
-     * Decodes the image at {@code url}, counting its pixels against the request's {@code allowance}
-     * before they are decoded.
-     */
-    ChatRequest.Image load(String url, String param, ImageBudget.Allowance allowance) {
+    /** The encoded image at {@code url} (fetched or taken from the data URL), not decoded yet. */
+    ChatRequest.Image load(String url, String param) {
         byte[] data;
         String name;
         String lower = url.length() > 16 ? url.substring(0, 16).toLowerCase(Locale.ROOT) : url.toLowerCase(Locale.ROOT);
@@ -55,11 +57,37 @@ final class ImageLoader {
             throw ApiException.invalid(param, "'" + param + "' must be a data:image/...;base64, URL"
                     + (config.allowRemoteImages() ? " or an http(s) URL" : ""));
         }
-        try {
-            return new ChatRequest.Image(decoder.decode(data, name, allowance.forImage(param)), digest(data));
-        } catch (ImageDecodeException e) {
-            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + e.detail());
+        if (data.length == 0) {
+            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': empty image data");
         }
+        if (data.length > decoder.maxFileBytes()) {
+            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + data.length
+                    + " bytes, over the limit of " + decoder.maxFileBytes() + " bytes");
+        }
+        return new ChatRequest.Image(data, name, param, digest(data));
+    }
+
+    /**
+     * Decodes the images of one message, each counted against {@code allowance} before its pixels
+     * are decoded; the same picture twice (same bytes) is decoded and counted once.
+     */
+    List<RgbImage> decode(List<ChatRequest.Image> images, ImageBudget.Allowance allowance) {
+        List<RgbImage> out = new ArrayList<>(images.size());
+        Map<String, RgbImage> seen = new HashMap<>();
+        for (ChatRequest.Image img : images) {
+            RgbImage rgb = seen.get(img.digest());
+            if (rgb == null) {
+                try {
+                    rgb = decoder.decode(img.data(), img.name(), allowance.forImage(img.param()));
+                } catch (ImageDecodeException e) {
+                    throw new ApiException(400, "invalid_request_error", img.param(), "invalid_image", "'" + img.param() + "': "
+                            + e.detail());
+                }
+                seen.put(img.digest(), rgb);
+            }
+            out.add(rgb);
+        }
+        return out;
     }
 
     private static byte[] decodeDataUrl(String url, String param) {

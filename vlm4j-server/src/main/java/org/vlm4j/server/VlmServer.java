@@ -101,11 +101,14 @@ public final class VlmServer implements AutoCloseable {
     }
 
     private void ready(VisionLanguageModel m) {
-        this.parser = new ChatRequestParser(mapper, new ImageLoader(m.imageDecoder(), config), m.hasVision());
-        // a request may hold as many decoded pixels as one image of the largest size, all requests twice that
-        long perRequest = m.imageDecoder().maxPixels();
-        this.images = new ImageBudget(perRequest, 2 * perRequest);
-        this.engine = new ChatEngine(m, pool, metrics, Math.min(config.contextSize(), m.languageModel().trainedContextLength()));
+        ImageLoader loader = new ImageLoader(m.imageDecoder(), config);
+        this.parser = new ChatRequestParser(mapper, loader, m.hasVision());
+        // a message's pictures may hold as many decoded pixels as one picture of the largest size; all
+        // slots together twice that (only turns being computed hold pixels: at most one per slot)
+        long perMessage = m.imageDecoder().maxPixels();
+        this.images = new ImageBudget(perMessage, perMessage > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * perMessage);
+        this.engine = new ChatEngine(m, loader, images, pool, metrics,
+                Math.min(config.contextSize(), m.languageModel().trainedContextLength()));
         this.model = m;
     }
 
@@ -289,9 +292,7 @@ public final class VlmServer implements AutoCloseable {
             throw new ApiException(503, "server_error", null, "loading", "the model is still loading", 1);
         }
         byte[] body = readBody(ctx);
-        try (ImageBudget.Allowance allowance = images.open()) {
-            chat(ctx, parser.parse(body, allowance));
-        }
+        chat(ctx, parser.parse(body));
     }
 
     private void chat(Context ctx, ChatRequest req) throws Exception {

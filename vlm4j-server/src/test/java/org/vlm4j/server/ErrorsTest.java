@@ -230,16 +230,24 @@ class ErrorsTest {
 
     @Test
     void imagesOverThePixelLimitOfARequest() throws Exception {
-        // a model whose images may hold 300,000 pixels: one 448 x 448 picture (200,704) fits, two do not
+        // a model whose pictures may hold 250,000 pixels per message: one 448 x 448 picture (200,704)
+        // fits, and the same one twice (counted once), but not with a 300 x 200 one (60,000) beside it
         try (VisionLanguageModel small = VisionLanguageModel.load(TestSupport.textModel(), TestSupport.visionModel(),
-                org.vlm4j.chat.LoadOptions.DEFAULTS.withThreads(2).withMaxPixels(300_000))) {
+                org.vlm4j.chat.LoadOptions.DEFAULTS.withThreads(2).withMaxPixels(250_000))) {
             VlmServer s = VlmServer.start(TestSupport.config(), small);
             try {
+                String other = TestSupport.dataUrl("img300x200.png");
                 assertEquals(200, TestSupport.post(s, "/v1/chat/completions",
                         TestSupport.request(2, TestSupport.userMessage("x", img)).toString()).statusCode());
-                JsonNode e = expectError(s, 400, TestSupport.request(2, TestSupport.userMessage("x", img, img)).toString(),
+                assertEquals(200, TestSupport.post(s, "/v1/chat/completions",
+                        TestSupport.request(2, TestSupport.userMessage("x", img, img)).toString()).statusCode(), "counted once");
+                JsonNode e = expectError(s, 400, TestSupport.request(2, TestSupport.userMessage("x", img, other)).toString(),
                         "messages[0].content[1].image_url.url", "too_many_pixels");
-                assertTrue(e.get("message").asText().contains("401408 pixels"), e.toString());
+                assertTrue(e.get("message").asText().contains("260704 pixels"), e.toString());
+                // a picture resent with the history (as OpenAI clients do) is decoded only for its own turn
+                com.fasterxml.jackson.databind.node.ObjectNode turns = TestSupport.request(2, TestSupport.userMessage("x", img),
+                        TestSupport.message("assistant", "ok"), TestSupport.userMessage("y", img));
+                assertEquals(200, TestSupport.post(s, "/v1/chat/completions", turns.toString()).statusCode());
                 assertEquals(0, s.imagePixelsHeld(), "the refused request gave its pixels back");
                 assertEquals(200, TestSupport.post(s, "/v1/chat/completions",
                         TestSupport.request(2, TestSupport.userMessage("x", img)).toString()).statusCode(), "the server still answers");
