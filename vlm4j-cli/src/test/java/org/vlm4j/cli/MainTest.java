@@ -66,6 +66,23 @@ class MainTest {
         assertEquals("", r.out());
     }
 
+    /** A pipe given as a model is refused before it is opened (opening would wait for a writer). */
+    @Test
+    void aPipeIsNotOpened() throws Exception {
+        Path fifo = tmp.resolve("model.fifo");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException noMkfifo) {
+            org.junit.jupiter.api.Assumptions.abort("no mkfifo here");
+            return;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo failed");
+        Cli r = Cli.run("info", fifo.toString());
+        assertEquals(Main.EXIT_ERROR, r.status(), r.toString());
+        assertTrue(r.err().contains("not a regular file (a pipe or a device?)"), r.err());
+    }
+
     @Test
     void corruptFilesNameTheFileWithoutStackTrace() throws IOException {
         Path notGguf = Files.writeString(tmp.resolve("notes.gguf"), "hello, this is not a model\n");

@@ -108,6 +108,9 @@ public final class GgufFile implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new IOException(path + ": is a directory, expected a .gguf file");
         }
+        if (!Files.isRegularFile(path)) { // a pipe would block the open, a device cannot be mapped
+            throw new IOException(path + ": not a regular file (a pipe or a device?), expected a .gguf file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
