@@ -20,7 +20,8 @@ import org.vlm4j.chat.VisionLanguageModel;
 /**
  * Answers one {@link ChatRequest} on a slot: continues the slot's conversation when the request
  * extends it (same system message, same earlier turns and images, compared by a fingerprint chain),
- * otherwise replays the earlier turns with {@link Conversation#addTurn}; then generates, streaming
+ * otherwise replays the earlier turns with {@link Conversation#addTurnWithImagesBetween} (a turn's
+ * pictures decoded just for it, counted against the {@link ImageBudget}); then generates, streaming
  * the text through the stop strings to a {@link Sink}. A sink that fails (client gone) cancels the
  * generation, which frees the slot.
  */

@@ -23,7 +23,8 @@ import org.vlm4j.vision.ImageDecoder;
 import org.vlm4j.vision.RgbImage;
 
 /**
- * Turns the {@code url} of an {@code image_url} content part into pixels: {@code data:image/...;base64,}
+ * Turns the {@code url} of an {@code image_url} content part into an encoded image (decoded into
+ * pixels later, when its turn is computed, see {@link #decode}): {@code data:image/...;base64,}
  * URLs always, {@code http(s)} URLs only when remote images are allowed, and then within a size and
  * a time limit. Every failure is a 400 naming the field.
  */
