@@ -42,6 +42,9 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--force", description = "Replace output files that exist (as synth does).")
+    boolean force;
+
     /** The options; a bad type or name is a usage error (exit status 2) of {@code cl}. */
     static ConvertOptions options(picocli.CommandLine cl, String type, String visionType, String name) {
         try {
@@ -56,6 +59,16 @@ public final class ConvertCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(err, quiet);
         ConvertOptions o = options(spec.commandLine(), type, visionType, name).withProgress((f, t, d, n) -> bar.update(f, d, n));
+        if (!force) {
+            java.nio.file.Path dirName = hfDir.toAbsolutePath().normalize().getFileName();
+            String modelName = name != null ? name : dirName == null ? "" : dirName.toString();
+            HfToGguf.Result planned = HfToGguf.outputFiles(out, modelName, o);
+            for (java.nio.file.Path f : new java.nio.file.Path[] {planned.textGguf(), planned.mmprojGguf()}) {
+                if (java.nio.file.Files.exists(f)) {
+                    throw new CliException(f + " already exists (use --force to replace it)");
+                }
+            }
+        }
         HfToGguf.Result r;
         try {
             r = HfToGguf.convert(hfDir, out, o);

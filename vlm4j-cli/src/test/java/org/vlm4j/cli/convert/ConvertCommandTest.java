@@ -29,6 +29,14 @@ class ConvertCommandTest {
         try (GgufFile g = GgufFile.open(text)) {
             assertEquals(GgmlType.Q8_0, g.tensor("token_embd.weight").type());
         }
+        // the files exist now: converting again needs --force, as synth does
+        long size = java.nio.file.Files.size(text);
+        Cli again = Cli.run("convert", hf.toString(), "--out", tmp.resolve("out").toString(), "--type", "q8_0", "-q");
+        assertEquals(1, again.status(), again.toString());
+        assertTrue(again.err().contains("already exists (use --force"), again.err());
+        assertEquals(size, java.nio.file.Files.size(text));
+        assertEquals(0, Cli.run("convert", hf.toString(), "--out", tmp.resolve("out").toString(), "--type", "q8_0", "-q", "--force")
+                .status());
     }
 
     @Test
