@@ -143,7 +143,8 @@ class RunCommandTest {
             {new String[] {"run", "-m", model, "--mmproj", model, "-p", "x"}, "expected 'clip'"},
             {new String[] {"run", "-m", model, "--mmproj", vision, "--image", badImage.toString(), "-p", "x"}, "bad.png"},
             {new String[] {"run", "-m", model, "--mmproj", vision, "--image", tmp.resolve("nope.jpg").toString(), "-p", "x"}, "nope.jpg"},
-            {new String[] {"run", "-m", model, "-c", "20", "-p", "x"}, "context holds 20"},
+            {new String[] {"run", "-m", model, "-c", "20", "-p", "x"}, "the system prompt alone takes"},
+            {new String[] {"run", "-m", model, "-c", "200", "-p", "word ".repeat(80)}, "context holds 200"},
             {new String[] {"run", "--raw", "-m", model, "-c", "5", "-p", "one two three four five six"}, "context holds 5"},
             {new String[] {"run", "--raw", "-m", model, "-p", ""}, "the prompt is empty"},
         };

@@ -555,6 +555,10 @@ public final class Conversation implements AutoCloseable {
             return false;
         }
         int alone = systemLen + userLength + extra;
+        if (systemLen + extra >= session.capacity()) {
+            throw new ConversationException("the system prompt alone takes " + systemLen + " positions, which leaves no room in the"
+                    + " context of " + session.capacity() + " (use a shorter system prompt or a larger context)");
+        }
         if (alone > session.capacity()) {
             throw new ConversationException("the message needs " + (alone - extra) + " positions with the system prompt and "
                     + extra + " more for the " + (extra == 1 ? "first token of the answer" : "answer") + ", " + alone

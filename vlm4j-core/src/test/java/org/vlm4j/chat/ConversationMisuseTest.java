@@ -102,6 +102,14 @@ class ConversationMisuseTest {
     }
 
     @Test
+    void aSystemPromptThatFillsTheContextIsNamed() {
+        Conversation c = model.newConversation(ConversationOptions.DEFAULTS.withContextSize(64).withSystemMessage("word ".repeat(80)));
+        ConversationException e = assertThrows(ConversationException.class, () -> c.ask("hi", FOUR, null));
+        assertTrue(e.getMessage().startsWith("the system prompt alone takes"), e.getMessage());
+        assertEquals(0, c.position());
+    }
+
+    @Test
     void imagesWithoutAVisionModelAreAConversationError() throws Exception {
         RgbImage img = model.decodeImage(MultimodalGoldenTest.resource("/fixtures/images/img448.png"));
         try (VisionLanguageModel textOnly = VisionLanguageModel.load(MultimodalGoldenTest.resource("/fixtures/tiny/gguf/tiny-q8_0.gguf"),
