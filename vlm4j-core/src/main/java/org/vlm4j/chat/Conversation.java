@@ -33,6 +33,9 @@ public final class Conversation implements AutoCloseable {
     private final VisionLanguageModel model;
     private final ConversationOptions options;
     private final PromptEncoder encoder;
+    /** Positions of the system block and of the end of an answer ({@code <|im_end|>\n}); fixed per conversation. */
+    private final int systemLen;
+    private final int endLen;
     private final Session session;
     private final Generator generator;
     private InternVitEncoder visionEncoder;
@@ -67,6 +70,8 @@ public final class Conversation implements AutoCloseable {
         this.model = model;
         this.options = Objects.requireNonNull(options, "options");
         this.encoder = new PromptEncoder(model.tokenizer());
+        this.systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
+        this.endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
         int ctx = Math.min(options.contextSize(), model.languageModel().trainedContextLength());
         this.session = new Session(model.newState(ctx));
         this.generator = new Generator(session);
@@ -99,9 +104,7 @@ public final class Conversation implements AutoCloseable {
 
     /** Sets the current picture. */
     public synchronized void setImage(RgbImage image, String name) {
-        if (!model.hasVision()) {
-            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
-        }
+        model.requireVision();
         Objects.requireNonNull(image, "image");
         enter();
         try {
@@ -123,9 +126,7 @@ public final class Conversation implements AutoCloseable {
      * @throws ConversationException if the picture alone needs more positions than the context holds
      */
     public synchronized ImageEmbedding switchImage(Path file) throws ImageDecodeException {
-        if (!model.hasVision()) {
-            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
-        }
+        model.requireVision();
         RgbImage img = model.decodeImage(file);
         enter();
         try {
@@ -150,7 +151,6 @@ public final class Conversation implements AutoCloseable {
         int rows = model.imageRows(image);
         int first = shown.size();
         int turn = encoder.encode(turnAt.apply(first), i -> rows).length();
-        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
         if (systemLen + turn + 1 > session.capacity()) {
             int tiles = model.visionModel() == null ? 0 : rows / Math.max(1, model.visionModel().config().tokensPerTile());
             throw new ConversationException("the picture takes " + rows + " positions (" + tiles + " tiles of "
@@ -245,8 +245,7 @@ public final class Conversation implements AutoCloseable {
                 visionMs = currentEmbedding.encodeMillis();
                 tiles = currentEmbedding.tiles();
                 if (cancelPending) { // cancelled while the picture was encoded: keep the encoding, drop the message
-                    lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
-                    return lastAnswer;
+                    return cancelledBeforeGeneration(tiles, visionMs);
                 }
             }
             for (int i = 0; i < markers; i++) {
@@ -287,12 +286,18 @@ public final class Conversation implements AutoCloseable {
         return askWith(first -> ChatTemplate.userTurnWithImagesBetween(copy, first), images, ask, listener);
     }
 
+    /** The answer to a message cancelled while its pictures were encoded: no tokens, the context unchanged. */
+    private Answer cancelledBeforeGeneration(int tiles, double visionMs) {
+        lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
+        return lastAnswer;
+    }
+
     private void requireVisionFor(List<RgbImage> images) {
         for (RgbImage img : images) {
             Objects.requireNonNull(img, "image");
         }
-        if (!images.isEmpty() && !model.hasVision()) {
-            throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
+        if (!images.isEmpty()) {
+            model.requireVision();
         }
     }
 
@@ -320,8 +325,7 @@ public final class Conversation implements AutoCloseable {
             List<ImageEmbedding> embeds = new ArrayList<>();
             for (RgbImage img : images) {
                 if (cancelPending) { // cancelled while the pictures were encoded: nothing reaches the context
-                    lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
-                    return lastAnswer;
+                    return cancelledBeforeGeneration(tiles, visionMs);
                 }
                 ImageEmbedding e = model.embed(img, visionEncoder());
                 visionMs += e.encodeMillis();
@@ -329,8 +333,7 @@ public final class Conversation implements AutoCloseable {
                 embeds.add(e);
             }
             if (cancelPending) { // cancelled during the last picture
-                lastAnswer = new Answer("", new int[0], StopReason.CANCELLED, 0, 0, 0, tiles, visionMs, 0);
-                return lastAnswer;
+                return cancelledBeforeGeneration(tiles, visionMs);
             }
             return answer(turnAt, embeds, ask, listener, visionMs, tiles);
         } finally {
@@ -521,8 +524,6 @@ public final class Conversation implements AutoCloseable {
         if (!mustMakeRoom(user.length(), extra)) {
             return 0;
         }
-        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
-        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
         // Drop oldest turns, text-only ones first, until the rest fits.
         List<Turn> kept = new ArrayList<>(turns);
         int dropped = 0;
@@ -548,8 +549,6 @@ public final class Conversation implements AutoCloseable {
      * {@link ContextPolicy#STOP}). Changes nothing.
      */
     private boolean mustMakeRoom(int userLength, int extra) {
-        int endLen = encoder.encode(ChatTemplate.endOfAnswer(), i -> 0).length();
-        int systemLen = encoder.encode(ChatTemplate.system(options.systemMessage()), i -> 0).length();
         int need = userLength + extra + (session.position() == 0 ? systemLen : (turns.isEmpty() ? 0 : endLen));
         if (session.remaining() >= need) {
             return false;

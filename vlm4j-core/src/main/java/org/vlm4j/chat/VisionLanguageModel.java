@@ -236,11 +236,16 @@ public final class VisionLanguageModel implements AutoCloseable {
         return Math.multiplyExact(preprocessor.tileCountFor(image.width(), image.height()), vision.config().tokensPerTile());
     }
 
-    /** Preprocesses and encodes {@code image} with {@code encoder} (one per conversation). */
-    ImageEmbedding embed(RgbImage image, InternVitEncoder encoder) {
+    /** @throws ConversationException when this model has no vision encoder to look at images */
+    void requireVision() {
         if (vision == null) {
             throw new ConversationException("this model has no vision encoder (load it with an mmproj file) to look at images");
         }
+    }
+
+    /** Preprocesses and encodes {@code image} with {@code encoder} (one per conversation). */
+    ImageEmbedding embed(RgbImage image, InternVitEncoder encoder) {
+        requireVision();
         long t0 = System.nanoTime();
         imagesEncoded.incrementAndGet();
         PreprocessedImage p = preprocessor.preprocess(image);

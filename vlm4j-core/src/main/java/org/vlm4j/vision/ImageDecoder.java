@@ -183,6 +183,21 @@ public final class ImageDecoder {
     }
 
     /**
+     * The checks of encoded data that need no decoding: not empty, within {@link #maxFileBytes()}.
+     * {@link #decode(byte[], String)} makes them too; a caller that decodes later (a server holding
+     * a queued request's pictures encoded) can refuse bad data at once.
+     */
+    public void checkEncodedSize(byte[] data, String name) throws ImageDecodeException {
+        if (data.length == 0) {
+            throw new ImageDecodeException(name, Reason.CORRUPT, "empty file");
+        }
+        if (data.length > maxFileBytes) {
+            throw new ImageDecodeException(name, Reason.TOO_LARGE, "data is " + data.length + " bytes, over the limit of "
+                    + maxFileBytes + " bytes");
+        }
+    }
+
+    /**
      * {@link #decode(byte[], String)} that first tells {@code admit} how many pixels the image has,
      * once its header has been read and checked and before its pixels are decoded (a server counts
      * them against a memory budget there; it may throw an unchecked exception to refuse the image,
@@ -191,13 +206,7 @@ public final class ImageDecoder {
      */
     public RgbImage decode(byte[] data, String name, java.util.function.LongConsumer admit) throws ImageDecodeException {
         java.util.Objects.requireNonNull(admit, "admit");
-        if (data.length == 0) {
-            throw new ImageDecodeException(name, Reason.CORRUPT, "empty file");
-        }
-        if (data.length > maxFileBytes) {
-            throw new ImageDecodeException(name, Reason.TOO_LARGE, "data is " + data.length + " bytes, over the limit of "
-                    + maxFileBytes + " bytes");
-        }
+        checkEncodedSize(data, name);
         PngInfo png = PngInfo.parse(data);
         if (png != null && (png.width() == 0 || png.height() == 0)) {
             // the JDK reader only says "I/O error reading PNG header"

@@ -58,12 +58,10 @@ final class ImageLoader {
             throw ApiException.invalid(param, "'" + param + "' must be a data:image/...;base64, URL"
                     + (config.allowRemoteImages() ? " or an http(s) URL" : ""));
         }
-        if (data.length == 0) {
-            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': empty image data");
-        }
-        if (data.length > decoder.maxFileBytes()) {
-            throw new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + data.length
-                    + " bytes, over the limit of " + decoder.maxFileBytes() + " bytes");
+        try {
+            decoder.checkEncodedSize(data, name); // the rest is checked when the picture is decoded
+        } catch (ImageDecodeException e) {
+            throw invalidImage(param, e);
         }
         return new ChatRequest.Image(data, name, param, digest(data));
     }
@@ -81,8 +79,7 @@ final class ImageLoader {
                 try {
                     rgb = decoder.decode(img.data(), img.name(), allowance.forImage(img.param()));
                 } catch (ImageDecodeException e) {
-                    throw new ApiException(400, "invalid_request_error", img.param(), "invalid_image", "'" + img.param() + "': "
-                            + e.detail());
+                    throw invalidImage(img.param(), e);
                 }
                 seen.put(img.digest(), rgb);
             }
@@ -164,6 +161,10 @@ final class ImageLoader {
             Thread.currentThread().interrupt();
             throw ApiException.invalid(param, "'" + param + "': interrupted while fetching the image");
         }
+    }
+
+    private static ApiException invalidImage(String param, ImageDecodeException e) {
+        return new ApiException(400, "invalid_request_error", param, "invalid_image", "'" + param + "': " + e.detail());
     }
 
     private static ApiException tooLarge(String param, long limit) {
